@@ -1,0 +1,3 @@
+"""REST API v1: every app's API routes are registered here."""
+
+urlpatterns: list = []

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class RegistryConfig(AppConfig):
+    name = "edudx.registry"
+    label = "registry"
+    verbose_name = "Cơ sở dữ liệu ngành"
+
+    def ready(self) -> None:
+        from . import permissions  # noqa: F401  (registers the policies)

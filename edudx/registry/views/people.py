@@ -1,0 +1,4 @@
+"""(to be written)"""
+
+__all__: list[str] = []
+urlpatterns: list = []

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from .models import AuditChainHead, AuditEvent, OrgUnit
@@ -61,6 +61,20 @@ def snapshot(obj: models.Model, fields: list[str] | None = None, exclude: tuple[
     return data
 
 
+def _locked_head() -> AuditChainHead:
+    """The chain head, locked until the surrounding transaction ends. Created on first use; two
+    first writers racing to create it both end up locking the one row."""
+    head = AuditChainHead.objects.select_for_update().filter(id=1).first()
+    if head is not None:
+        return head
+    try:
+        with transaction.atomic():
+            AuditChainHead.objects.create(id=1)
+    except IntegrityError:
+        pass
+    return AuditChainHead.objects.select_for_update().get(id=1)
+
+
 def record(
     *,
     actor: Any,
@@ -80,7 +94,7 @@ def record(
         object_label = object_label or str(obj)[:255]
     user = actor if getattr(actor, "is_authenticated", False) else None
     with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+        head = _locked_head()
         event = AuditEvent(
             seq=head.seq + 1,
             at=timezone.now(),

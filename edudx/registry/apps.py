@@ -7,4 +7,4 @@ class RegistryConfig(AppConfig):
     verbose_name = "Cơ sở dữ liệu ngành"
 
     def ready(self) -> None:
-        from . import permissions  # noqa: F401  (registers the policies)
+        from . import kpis, permissions  # noqa: F401  (registers the policies and the plan targets)

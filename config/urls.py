@@ -4,6 +4,10 @@ from django.urls import include, path
 
 from edudx.portal.views import healthz
 
+# The Django admin is a break-glass tool for superusers only: everyone else works through pages and
+# the API, where the permission policies apply. Staff without superuser status are sent to its log-in.
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser  # type: ignore[method-assign]
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

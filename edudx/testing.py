@@ -150,7 +150,18 @@ def _school(authority: OrgUnit, name: str, year: SchoolYear, tag: str) -> School
     return world
 
 
+def ensure_reference_data() -> None:
+    """Grades and subjects come from a data migration; a transactional test's flush removes them."""
+    import importlib
+
+    from django.apps import apps
+
+    if not Grade.objects.exists():
+        importlib.import_module("edudx.registry.migrations.0002_reference_data").load(apps, None)
+
+
 def build_world() -> World:
+    ensure_reference_data()
     ministry = core_services.orgunit_create(
         actor=None,
         kind=OrgUnitKind.MINISTRY,

@@ -21,7 +21,7 @@ from django.utils import timezone
 from .capabilities import reach_of
 from .enums import AUTHORITY_ROLES, Reach
 from .errors import NotPermitted
-from .models import OrgUnit, RoleAssignment
+from .models import AuditEvent, OrgUnit, RoleAssignment
 
 M = TypeVar("M", bound=models.Model)
 
@@ -211,4 +211,20 @@ class RoleAssignmentPolicy(Policy[RoleAssignment]):
         q = paths_q(self.path_lookup, actor.subtree_paths("role.assign"))
         if capability == "role.view":
             q |= Q(user=actor.user)
+        return q
+
+
+@register
+class AuditEventPolicy(Policy[AuditEvent]):
+    """Events under the units where the actor holds ``audit.view``; events tied to no unit
+    (platform-wide changes) only for holders of an authority role with that capability."""
+
+    model = AuditEvent
+    area = "audit"
+    path_lookup = "org_path"
+
+    def filter_q(self, actor: Actor, capability: str) -> Q:
+        q = paths_q(self.path_lookup, actor.subtree_paths("audit.view"))
+        if any(g.role in AUTHORITY_ROLES for g in actor.grants_for("audit.view")):
+            q |= Q(org_path="")
         return q

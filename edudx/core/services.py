@@ -16,7 +16,7 @@ from .models import OrgUnit, OrgUnitEvent, OrgUnitVersion, RoleAssignment
 from .permissions import Actor, policy_for
 
 # Which kinds of unit may sit under which: the tree never gets a school above an authority.
-ALLOWED_PARENT_KINDS = {
+ALLOWED_PARENT_KINDS: dict[str, set[str | None]] = {
     OrgUnitKind.MINISTRY: {None},
     OrgUnitKind.DEPARTMENT: {OrgUnitKind.MINISTRY, None},
     OrgUnitKind.AUTHORITY: {OrgUnitKind.DEPARTMENT},

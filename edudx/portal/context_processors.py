@@ -8,10 +8,12 @@ from django.urls import NoReverseMatch, reverse
 
 from edudx.core.api import actor_for
 
+__all__ = ["MENU", "navigation"]
+
 # (capability needed, label, url name). The first matching capability shows the entry.
 MENU = [
     (None, "Trang chủ", "portal:home"),
-    ("org.view", "Cơ cấu tổ chức", "registry:org_tree"),
+    ("org.view", "Cơ cấu tổ chức", "core:org_tree"),
     ("school.view", "Trường học", "registry:school_list"),
     ("class.view", "Lớp học", "registry:class_list"),
     ("student.view", "Học sinh", "registry:student_list"),
@@ -19,7 +21,7 @@ MENU = [
     ("student.import", "Nhập dữ liệu Excel", "registry:import_list"),
     ("dataquality.view", "Chất lượng dữ liệu", "registry:data_quality"),
     ("role.assign", "Phân quyền", "accounts:role_list"),
-    ("audit.view", "Nhật ký thay đổi", "portal:audit_log"),
+    ("audit.view", "Nhật ký thay đổi", "core:audit_log"),
 ]
 
 

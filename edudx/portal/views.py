@@ -1,17 +1,87 @@
+"""The home page: one dashboard section per role the signed-in user holds."""
+
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 
-from edudx.core.api import actor_for
+from edudx.core.api import AUTHORITY_ROLES, Role, actor_for
+
+from . import dashboards
+
+__all__ = ["healthz", "home"]
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+def _url(name: str, *args: Any) -> str | None:
+    """The URL of a page, or None where that page is not installed in this deployment."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _links(actor: Any, entries: list[tuple[str | None, str, str]]) -> list[tuple[str, str]]:
+    out = []
+    for capability, label, name in entries:
+        url = _url(name)
+        if url and (capability is None or actor.grants_for(capability)):
+            out.append((label, url))
+    return out
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request)
-    return render(request, "portal/home.html", {"actor": actor})
+    roles = actor.roles
+    # None means "this section does not apply"; an empty list means "applies, nothing to show yet".
+    context: dict[str, Any] = {"actor": actor, "has_role": bool(roles), "teaching": None, "children": None}
+    context["own_cards"] = None
+    if roles & AUTHORITY_ROLES:
+        context["authority"] = dashboards.authority_dashboard(actor)
+        context["authority_links"] = _links(
+            actor,
+            [
+                ("school.view", "Danh sách trường", "registry:school_list"),
+                ("school.view", "Hạ tầng CNTT các trường", "registry:infrastructure_overview"),
+                ("org.view", "Cơ cấu tổ chức", "core:org_tree"),
+                ("dataquality.view", "Chất lượng dữ liệu", "registry:data_quality"),
+                ("audit.view", "Nhật ký thay đổi", "core:audit_log"),
+                ("role.assign", "Phân quyền", "accounts:role_list"),
+            ],
+        )
+    if roles & dashboards.SCHOOL_OFFICE_ROLES:
+        context["schools"] = [
+            {"school": school, "detail_url": _url("registry:school_detail", school.pk)}
+            for school in dashboards.school_dashboards(actor)
+        ]
+        context["school_links"] = _links(
+            actor,
+            [
+                ("student.import", "Nhập dữ liệu từ Excel", "registry:import_list"),
+                ("class.view", "Lớp học", "registry:class_list"),
+                ("student.view", "Học sinh", "registry:student_list"),
+                ("staff.view", "Cán bộ, giáo viên", "registry:staff_list"),
+                ("dataquality.view", "Chất lượng dữ liệu", "registry:data_quality"),
+            ],
+        )
+    if roles & dashboards.TEACHER_ROLES:
+        context["teaching"] = [
+            {"item": item, "url": _url("registry:class_detail", item.school_class.pk)}
+            for item in dashboards.teacher_classes(actor)
+        ]
+    if Role.GUARDIAN in roles:
+        context["children"] = [
+            {"card": card, "url": _url("registry:student_detail", card.student.pk)}
+            for card in dashboards.children_cards(actor)
+        ]
+    if Role.STUDENT in roles:
+        context["own_cards"] = dashboards.student_cards(actor)
+    return render(request, "portal/home.html", context)

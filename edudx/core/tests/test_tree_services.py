@@ -17,7 +17,11 @@ REFORM = dt.date(2025, 7, 1)
 
 def _ward(world, name="UBND phường Mới"):
     return services.orgunit_create(
-        actor=None, kind=OrgUnitKind.AUTHORITY, name=name, parent=world.department, valid_from=REFORM,
+        actor=None,
+        kind=OrgUnitKind.AUTHORITY,
+        name=name,
+        parent=world.department,
+        valid_from=REFORM,
         authority_kind=AuthorityKind.WARD_COMMITTEE,
     )
 
@@ -41,8 +45,13 @@ def test_move_repaths_the_whole_subtree_and_keeps_the_old_parent_in_history(worl
     assert set(OrgUnit.objects.under(ward)) == {ward, school}
     viewer = Actor(user=world.authority_users[Role.AUTHORITY_LEADER])
     leader_on_department = world.authority_users[Role.AUTHORITY_LEADER]
-    services.role_assign(actor=None, user=leader_on_department, role=Role.AUTHORITY_LEADER,
-                         org_unit=world.department, valid_from=dt.date(2020, 1, 1))
+    services.role_assign(
+        actor=None,
+        user=leader_on_department,
+        role=Role.AUTHORITY_LEADER,
+        org_unit=world.department,
+        valid_from=dt.date(2020, 1, 1),
+    )
     viewer = Actor(user=leader_on_department)
     before = _flatten(tree_as_of(actor=viewer, day=dt.date(2025, 4, 21)))
     after = _flatten(tree_as_of(actor=viewer, day=dt.date(2025, 7, 2)))
@@ -91,8 +100,9 @@ def test_cannot_move_a_unit_under_its_own_descendant(world):
 
 def test_a_school_cannot_sit_under_a_school(world):
     with pytest.raises(ValidationFailed, match="cấp trên"):
-        services.orgunit_move(actor=None, unit=world.school1.school, new_parent=world.school2.school,
-                              effective_on=REFORM)
+        services.orgunit_move(
+            actor=None, unit=world.school1.school, new_parent=world.school2.school, effective_on=REFORM
+        )
 
 
 def test_only_holders_of_org_manage_in_scope_may_change_the_tree(world):
@@ -108,17 +118,25 @@ def test_only_holders_of_org_manage_in_scope_may_change_the_tree(world):
 def test_role_assignment_stays_inside_scope(world):
     principal = Actor(user=world.school1.users[Role.PRINCIPAL])
     with pytest.raises(NotPermitted):
-        services.role_assign(actor=principal, user=world.nobody, role=Role.CLERK, org_unit=world.school2.school,
-                             valid_from=REFORM)
+        services.role_assign(
+            actor=principal, user=world.nobody, role=Role.CLERK, org_unit=world.school2.school, valid_from=REFORM
+        )
     with pytest.raises(NotPermitted):
-        services.role_assign(actor=principal, user=world.nobody, role=Role.AUTHORITY_LEADER,
-                             org_unit=world.school1.school, valid_from=REFORM)
-    assignment = services.role_assign(actor=principal, user=world.nobody, role=Role.CLERK,
-                                      org_unit=world.school1.school, valid_from=REFORM)
+        services.role_assign(
+            actor=principal,
+            user=world.nobody,
+            role=Role.AUTHORITY_LEADER,
+            org_unit=world.school1.school,
+            valid_from=REFORM,
+        )
+    assignment = services.role_assign(
+        actor=principal, user=world.nobody, role=Role.CLERK, org_unit=world.school1.school, valid_from=REFORM
+    )
     assert assignment.granted_by == world.school1.users[Role.PRINCIPAL]
     with pytest.raises(ValidationFailed, match="đã có vai trò"):
-        services.role_assign(actor=principal, user=world.nobody, role=Role.CLERK, org_unit=world.school1.school,
-                             valid_from=REFORM)
+        services.role_assign(
+            actor=principal, user=world.nobody, role=Role.CLERK, org_unit=world.school1.school, valid_from=REFORM
+        )
 
 
 def test_every_change_is_audited_and_the_chain_verifies(world):

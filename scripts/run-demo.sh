@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The embedded demo: SQLite database under var/, the database task queue with one worker, the web server.
+# Environment: HOST (127.0.0.1), PORT (8000), SERVER=runserver|gunicorn, DJANGO_SETTINGS_MODULE.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=.venv/bin/python
+HOST="${HOST:-127.0.0.1}"
+PORT="${PORT:-8000}"
+SERVER="${SERVER:-runserver}"
+export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings.local}"
+export TASK_BACKEND="${TASK_BACKEND:-db}"
+mkdir -p var
+
+echo "==> Cơ sở dữ liệu: migrate"
+$PY manage.py migrate --noinput -v 0
+echo "==> Tệp tĩnh: collectstatic"
+$PY manage.py collectstatic --noinput -v 0
+echo "==> Dữ liệu demo (chỉ nạp lần đầu)"
+# load_demo does nothing on a database that already has the demo; it prints the accounts either way.
+$PY manage.py load_demo --quiet-accounts
+
+WORKER_PID=""
+stop_worker() {
+    if [ -n "$WORKER_PID" ] && kill -0 "$WORKER_PID" 2>/dev/null; then
+        echo "==> Dừng tiến trình xử lý nền ($WORKER_PID)"
+        kill -TERM "$WORKER_PID" 2>/dev/null || true
+        wait "$WORKER_PID" 2>/dev/null || true
+    fi
+}
+trap stop_worker EXIT
+trap 'exit 130' INT TERM
+
+echo "==> Tiến trình xử lý nền: db_worker (nhật ký: var/worker.log)"
+$PY manage.py db_worker --queue-name '*' >>var/worker.log 2>&1 &
+WORKER_PID=$!
+
+$PY manage.py load_demo 2>/dev/null | sed -n '/^Tài khoản/,$p'
+echo
+echo "EduDX đang chạy tại http://$HOST:$PORT/  (Ctrl+C để dừng)"
+echo
+
+if [ "$SERVER" = "gunicorn" ]; then
+    .venv/bin/gunicorn config.wsgi:application --bind "$HOST:$PORT" --workers 2 --access-logfile -
+else
+    $PY manage.py runserver "$HOST:$PORT" --noreload
+fi

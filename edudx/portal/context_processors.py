@@ -15,8 +15,12 @@ MENU = [
     (None, "Trang chủ", "portal:home"),
     ("org.view", "Cơ cấu tổ chức", "core:org_tree"),
     ("school.view", "Trường học", "registry:school_list"),
+    # The overview of every school's ICT infrastructure is for the authority (the view checks it too).
+    ("org.manage", "Hạ tầng CNTT", "registry:infrastructure_overview"),
+    ("year.view", "Năm học", "registry:year_list"),
     ("class.view", "Lớp học", "registry:class_list"),
     ("student.view", "Học sinh", "registry:student_list"),
+    ("guardian.view", "Phụ huynh", "registry:guardian_list"),
     ("staff.view", "Cán bộ, giáo viên", "registry:staff_list"),
     ("student.import", "Nhập dữ liệu Excel", "registry:import_list"),
     ("dataquality.view", "Chất lượng dữ liệu", "registry:data_quality"),

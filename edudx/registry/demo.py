@@ -185,11 +185,11 @@ SURNAMES = (
 _SURNAME_VALUES = [s for s, _ in SURNAMES]
 _SURNAME_WEIGHTS = [w for _, w in SURNAMES]
 
-MIDDLE_NAMES = {
+MIDDLE_NAMES: dict[str, tuple[str, ...]] = {
     Sex.MALE: ("Văn", "Minh", "Hoàng", "Quốc", "Gia", "Đức", "Thành", "Anh", "Hữu", "Công", "Nhật", "Bảo", "Trọng"),
     Sex.FEMALE: ("Thị", "Ngọc", "Thanh", "Thu", "Bảo", "Minh", "Khánh", "Phương", "Mai", "Gia", "Hoài", "Kim"),
 }
-GIVEN_NAMES = {
+GIVEN_NAMES: dict[str, tuple[str, ...]] = {
     Sex.MALE: (
         "An", "Bảo", "Bình", "Cường", "Dũng", "Duy", "Đạt", "Đức", "Hải", "Hiếu", "Hoàng", "Huy", "Hùng", "Khang",
         "Khoa", "Khôi", "Kiên", "Lâm", "Long", "Lộc", "Minh", "Nam", "Nghĩa", "Nhân", "Phát", "Phong", "Phúc",
@@ -307,7 +307,11 @@ def ensure_years(*, with_previous: bool = True) -> tuple[SchoolYear, SchoolYear 
     return current, previous
 
 
-LEVEL_GRADES = {MN: ("NT", "MG3", "MG4", "MG5"), TH: ("1", "2", "3", "4", "5"), THCS: ("6", "7", "8", "9")}
+LEVEL_GRADES: dict[str, tuple[str, ...]] = {
+    MN: ("NT", "MG3", "MG4", "MG5"),
+    TH: ("1", "2", "3", "4", "5"),
+    THCS: ("6", "7", "8", "9"),
+}
 # Age on the first day of the school year: NT 2, MG3 3, …, grade 1 at 6, grade 9 at 14.
 GRADE_AGE = {"NT": 2, "MG3": 3, "MG4": 4, "MG5": 5, **{str(g): 5 + g for g in range(1, 10)}}
 MN_CLASS_PREFIX = {"NT": "Nhà trẻ", "MG3": "Mầm", "MG4": "Chồi", "MG5": "Lá"}
@@ -597,9 +601,9 @@ class PopulationBuilder:
             subject_of.setdefault(staff_id, ())
             subject_of[staff_id] += (code,)
         for t in teachers:
-            codes = subject_of.get(t.pk, ())
-            if len(codes) == 1:
-                by_subject.setdefault(codes[0], []).append(t)
+            own = subject_of.get(t.pk, ())
+            if len(own) == 1:
+                by_subject.setdefault(own[0], []).append(t)
         turn: dict[str, int] = {}
         for klass in classes:
             grade = klass.grade.code
@@ -649,10 +653,10 @@ class PopulationBuilder:
         families = [surname(rng) for _ in seats]
         persons = []
         for (now, before, _status), family in zip(seats, families, strict=True):
-            klass = now or before
-            assert klass is not None
+            seat = now or before
+            assert seat is not None
             year_start = (y_now if now is not None else y_before or y_now).year
-            persons.append(self._pupil(klass.grade.code, year_start, ward_key, family))
+            persons.append(self._pupil(seat.grade.code, year_start, ward_key, family))
         Person.objects.bulk_create(persons, batch_size=self.batch_size)
         students = []
         for (now, before, status), person in zip(seats, persons, strict=True):
@@ -690,7 +694,7 @@ class PopulationBuilder:
                 StudentSchoolStint(
                     student=student,
                     school=school,
-                    started_on=student.enrolled_on,
+                    started_on=student.enrolled_on or y_now,
                     ended_on=self.previous_year.ends_on
                     if status == StudentStatus.GRADUATED and self.previous_year
                     else None,

@@ -25,19 +25,28 @@ from edudx.core.exports import Column, export_response
 from edudx.core.pagination import paginate
 
 from .. import selectors, services
-from ..enums import Qualification, Sex, StaffPosition, StudentStatus
-from ..models import Grade, SchoolClass, SchoolYear, StaffMember, Student, Subject
+from ..enums import GuardianRelation, Qualification, Sex, StaffPosition, StudentStatus
+from ..models import ClassMembership, Grade, SchoolClass, SchoolYear, StaffMember, Student, Subject
 
 __all__ = [
     "class_create",
     "class_detail",
+    "class_edit",
     "class_list",
+    "class_teaching_remove",
+    "class_teaching_set",
+    "guardian_link_add",
+    "guardian_link_remove",
     "guardian_list",
+    "staff_create",
     "staff_detail",
     "staff_edit",
     "staff_list",
+    "student_create",
     "student_detail",
+    "student_edit",
     "student_list",
+    "student_move",
     "student_reveal_id",
     "student_transfer",
     "urlpatterns",
@@ -125,7 +134,24 @@ def _date_field(label: str, required: bool = True) -> forms.DateField:
     )
 
 
-def _apply_error(form: forms.Form, exc: DomainError) -> None:
+def _apply_error(form: forms.Form, exc: DomainError, hints: tuple[tuple[str, str], ...] = ()) -> None:
+    """Show a service's message on the field it is about, else above the form.
+
+    A service names the field in ``details`` (``{"personal_id": [...]}``) where it can; otherwise a
+    word of the message points to the field (``hints``: text → field name); anything else is general.
+    """
+    details = exc.details
+    if isinstance(details, dict):
+        named = [name for name in details if name in form.fields]
+        if named:
+            for name in named:
+                form.add_error(name, exc.message)
+            return
+    lowered = exc.message.lower()
+    for needle, name in hints:
+        if needle.lower() in lowered and name in form.fields:
+            form.add_error(name, exc.message)
+            return
     form.add_error(None, exc.message)
 
 
@@ -183,6 +209,7 @@ def student_list(request: HttpRequest) -> HttpResponseBase:
     context = {
         "title": title,
         "family_view": family_view,
+        "can_create": bool(actor.subtree_paths("student.change")),
         "q": q,
         "schools": schools,
         "years": years,
@@ -217,6 +244,7 @@ def student_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
         "guardians": selectors.student_guardians(actor=actor, student=student),
         "history": history,
         "can_change": actor.can_in("student.change", student.school),
+        "can_change_guardians": actor.can_in("guardian.change", student.school),
         "can_reveal": student.person.has_personal_id and policy_for(Student).allows(actor, "reveal", student),
         "crumbs": _crumbs(
             actor,
@@ -495,6 +523,7 @@ def staff_list(request: HttpRequest) -> HttpResponseBase:
         "units": units,
         "positions": StaffPosition.choices,
         "selected": {"unit": unit.pk if unit else None, "position": position},
+        "can_create": bool(actor.subtree_paths("staff.change")),
         "crumbs": _crumbs(actor, _home_unit(actor, unit), (_("Cán bộ, giáo viên"), None)),
         **paginate(request, staff),
     }
@@ -784,15 +813,570 @@ def year_rollover(request: HttpRequest) -> HttpResponseBase:
     return render(request, "registry/people/year_rollover.html", context)
 
 
+# ---------------------------------------------------------------------------------------------
+# Forms that write: students, class moves, guardians, classes, teaching, new staff
+# ---------------------------------------------------------------------------------------------
+
+# Which field a service message is about, by a word it contains (see _apply_error).
+PERSON_HINTS = (
+    ("định danh", "personal_id"),
+    ("Ngày sinh", "date_of_birth"),
+    ("Họ và tên", "full_name"),
+    ("Giới tính", "sex"),
+)
+STUDENT_HINTS = (("Mã học sinh", "moet_code"), ("Lớp", "school_class"), ("Trường", "school"), *PERSON_HINTS)
+STAFF_HINTS = (
+    ("Chức vụ", "position"),
+    ("Trình độ", "qualification"),
+    ("Ngày hoàn thành bồi dưỡng", "digital_skills_trained_on"),
+    ("khoá bồi dưỡng", "digital_skills_course"),
+    ("Môn", "subjects"),
+    *PERSON_HINTS,
+)
+
+
+def _personal_id_field(label: str = "Số định danh cá nhân", help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=12,
+        required=False,
+        help_text=help_text or "12 chữ số, được mã hoá khi lưu và chỉ hiển thị 3 số cuối.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+class ClassChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.year.code}) – {obj.school.name}"
+
+
+class StudentPersonForm(forms.Form):
+    full_name = forms.CharField(label="Họ và tên", max_length=150)
+    date_of_birth = _date_field("Ngày sinh", required=False)
+    sex = forms.ChoiceField(label="Giới tính", choices=[("", "—"), *Sex.choices], required=False)
+    ethnicity = forms.CharField(label="Dân tộc", max_length=50, required=False, initial="Kinh")
+    personal_id = _personal_id_field()
+    address = forms.CharField(label="Địa chỉ thường trú", max_length=255, required=False)
+
+    PERSON = ("full_name", "date_of_birth", "sex", "ethnicity", "address")
+
+
+class StudentCreateForm(StudentPersonForm):
+    moet_code = forms.CharField(
+        label="Mã học sinh (CSDL ngành)", max_length=20, help_text="Mã định danh do CSDL ngành cấp; không đổi về sau."
+    )
+    school = forms.ModelChoiceField(label="Trường", queryset=OrgUnit.objects.none())
+    school_class = ClassChoiceField(label="Lớp (năm học hiện tại)", queryset=SchoolClass.objects.none(), required=False)
+    enrolled_on = _date_field("Ngày vào trường", required=False)
+
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        schools = actor.units_with("student.change").filter(kind=OrgUnitKind.SCHOOL, valid_to__isnull=True)
+        schools = schools.order_by("name")
+        _choices(self, "school").queryset = schools
+        current = _current_year()
+        classes = SchoolClass.objects.none()
+        if current is not None:
+            classes = (
+                SchoolClass.objects.filter(school__in=schools, year=current)
+                .select_related("school", "year")
+                .order_by("school__name", "name")
+            )
+        _choices(self, "school_class").queryset = classes
+        self.fields["enrolled_on"].initial = timezone.localdate()
+        if schools.count() == 1:
+            self.fields["school"].initial = schools.first().pk  # type: ignore[union-attr]
+        _styled(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        school, school_class = data.get("school"), data.get("school_class")
+        if school is not None and school_class is not None and school_class.school_id != school.pk:
+            self.add_error("school_class", "Lớp được chọn không thuộc trường này.")
+        return data
+
+
+@login_required
+def student_create(request: HttpRequest) -> HttpResponseBase:
+    actor = actor_for(request)
+    if not actor.subtree_paths("student.change"):
+        raise PermissionDenied
+    form = StudentCreateForm(request.POST or None, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["sex"] = data["sex"] or ""
+        try:
+            student = services.student_create(actor=actor, **data)
+        except DomainError as exc:
+            _apply_error(form, exc, STUDENT_HINTS)
+        else:
+            messages.success(request, _("Đã thêm học sinh %(name)s.") % {"name": student.person.full_name})
+            return redirect("registry:student_detail", pk=student.pk)
+    context = {
+        "form": form,
+        "title": _("Thêm học sinh"),
+        "cancel_url": reverse("registry:student_list"),
+        "crumbs": _crumbs(
+            actor, _home_unit(actor), (_("Học sinh"), reverse("registry:student_list")), (_("Thêm học sinh"), None)
+        ),
+    }
+    return render(request, "registry/people/student_form.html", context)
+
+
+class StudentEditForm(StudentPersonForm):
+    def __init__(self, *args: Any, student: Student, **kwargs: Any) -> None:
+        if not args or args[0] is None:
+            person = student.person
+            kwargs.setdefault("initial", {name: getattr(person, name) for name in self.PERSON})
+        super().__init__(*args, **kwargs)
+        self.fields["personal_id"].label = "Số định danh cá nhân mới"
+        self.fields["personal_id"].help_text = "Để trống nếu không thay đổi. Số được mã hoá khi lưu."
+        _styled(self)
+
+
+def _student_for_change(request: HttpRequest, pk: int, capability: str) -> tuple[Actor, Student]:
+    """The visible student ``pk`` (else 404) whose school the actor may change in (else 403)."""
+    actor = actor_for(request)
+    student = get_object_or_404(selectors.student_list(actor=actor), pk=pk)
+    if not actor.can_in(capability, student.school):
+        raise PermissionDenied
+    return actor, student
+
+
+def _student_crumbs(actor: Actor, student: Student, page: str) -> list[tuple[str, str | None]]:
+    return _crumbs(
+        actor,
+        student.school,
+        (_("Học sinh"), reverse("registry:student_list")),
+        (student.person.full_name, reverse("registry:student_detail", args=[student.pk])),
+        (page, None),
+    )
+
+
+@login_required
+def student_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
+    actor, student = _student_for_change(request, pk, "student.change")
+    form = StudentEditForm(request.POST or None, student=student)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["sex"] = data["sex"] or ""
+        personal_id = data.pop("personal_id") or None
+        try:
+            services.student_update(actor=actor, student=student, personal_id=personal_id, **data)
+        except DomainError as exc:
+            _apply_error(form, exc, STUDENT_HINTS)
+        else:
+            messages.success(request, _("Đã lưu hồ sơ học sinh."))
+            return redirect("registry:student_detail", pk=student.pk)
+    context = {
+        "form": form,
+        "student": student,
+        "title": _("Sửa hồ sơ học sinh"),
+        "cancel_url": reverse("registry:student_detail", args=[student.pk]),
+        "crumbs": _student_crumbs(actor, student, _("Sửa")),
+    }
+    return render(request, "registry/people/student_form.html", context)
+
+
+def _open_membership(student: Student) -> Any:
+    """The student's class membership in the most recent year, if still open."""
+    return (
+        ClassMembership.objects.filter(student=student, left_on__isnull=True)
+        .select_related("school_class__year", "school_class__school")
+        .order_by("-school_class__year__starts_on")
+        .first()
+    )
+
+
+class MoveForm(forms.Form):
+    to_class = ClassChoiceField(label="Chuyển sang lớp", queryset=SchoolClass.objects.none())
+    on = _date_field("Ngày chuyển lớp")
+
+    def __init__(self, *args: Any, classes: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choices(self, "to_class").queryset = classes
+        self.fields["on"].initial = timezone.localdate()
+        _styled(self)
+
+
+@login_required
+def student_move(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Move a student to another class of the same school and year (or place one with no class)."""
+    actor, student = _student_for_change(request, pk, "student.change")
+    current = _open_membership(student)
+    year = current.school_class.year if current is not None else _current_year()
+    classes = SchoolClass.objects.filter(school=student.school, year=year).select_related("school", "year")
+    if current is not None:
+        classes = classes.exclude(pk=current.school_class_id)
+    form = MoveForm(request.POST or None, classes=classes.order_by("name"))
+    if request.method == "POST" and form.is_valid():
+        target, on = form.cleaned_data["to_class"], form.cleaned_data["on"]
+        try:
+            if current is not None:
+                services.class_membership_move(actor=actor, student=student, to_class=target, on=on)
+            else:
+                services.class_membership_add(actor=actor, student=student, school_class=target, on=on)
+        except DomainError as exc:
+            _apply_error(form, exc, (("Ngày", "on"), ("lớp", "to_class")))
+        else:
+            messages.success(
+                request,
+                _("Đã chuyển học sinh %(name)s sang lớp %(class)s.")
+                % {"name": student.person.full_name, "class": target.name},
+            )
+            return redirect("registry:student_detail", pk=student.pk)
+    context = {
+        "form": form,
+        "student": student,
+        "current": current,
+        "crumbs": _student_crumbs(actor, student, _("Chuyển lớp")),
+    }
+    return render(request, "registry/people/student_move.html", context)
+
+
+class GuardianForm(forms.Form):
+    relation = forms.ChoiceField(label="Quan hệ với học sinh", choices=GuardianRelation.choices)
+    is_primary = forms.BooleanField(label="Là người liên hệ chính", required=False)
+    existing_personal_id = _personal_id_field(
+        "Số định danh của người đã có trong hệ thống",
+        help_text="Nhập đủ 12 chữ số để liên kết với người đã có hồ sơ (ví dụ cán bộ, phụ huynh của anh chị em).",
+    )
+    full_name = forms.CharField(label="Họ và tên", max_length=150, required=False)
+    phone = forms.CharField(label="Điện thoại", max_length=20, required=False)
+    email = forms.EmailField(label="Thư điện tử", required=False)
+    personal_id = _personal_id_field()
+
+    EXISTING = ("existing_personal_id",)
+    NEW = ("full_name", "phone", "email", "personal_id")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _styled(self)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("existing_personal_id") and not data.get("full_name"):
+            self.add_error("full_name", "Nhập họ và tên người mới, hoặc số định danh của người đã có trong hệ thống.")
+        return data
+
+
+@login_required
+def guardian_link_add(request: HttpRequest, pk: int) -> HttpResponseBase:
+    actor, student = _student_for_change(request, pk, "guardian.change")
+    form = GuardianForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        guardian = None
+        if data["existing_personal_id"]:
+            guardian = services.person_find_by_personal_id(actor=actor, value=data["existing_personal_id"])
+            if guardian is None:
+                form.add_error(
+                    "existing_personal_id", "Không tìm thấy người có số định danh này trong phạm vi được xem."
+                )
+        if not form.errors:
+            values: dict[str, Any] = {}
+            if guardian is None:
+                values = {
+                    "full_name": data["full_name"],
+                    "phone": data["phone"],
+                    "email": data["email"],
+                    "personal_id": data["personal_id"],
+                }
+            try:
+                link = services.guardian_link_create(
+                    actor=actor,
+                    student=student,
+                    relation=data["relation"],
+                    is_primary=data["is_primary"],
+                    guardian=guardian,
+                    **values,
+                )
+            except DomainError as exc:
+                hints = (("Quan hệ", "relation"),) + (
+                    (("phụ huynh", "existing_personal_id"),) if guardian is not None else PERSON_HINTS
+                )
+                _apply_error(form, exc, hints)
+            else:
+                messages.success(
+                    request,
+                    _("Đã liên kết phụ huynh %(guardian)s với học sinh %(student)s.")
+                    % {"guardian": link.guardian.full_name, "student": student.person.full_name},
+                )
+                return redirect("registry:student_detail", pk=student.pk)
+    context = {
+        "form": form,
+        "student": student,
+        "existing_fields": [form[name] for name in GuardianForm.EXISTING],
+        "new_fields": [form[name] for name in GuardianForm.NEW],
+        "link_fields": [form["relation"], form["is_primary"]],
+        "crumbs": _student_crumbs(actor, student, _("Thêm phụ huynh")),
+    }
+    return render(request, "registry/people/guardian_form.html", context)
+
+
+@login_required
+def guardian_link_remove(request: HttpRequest, pk: int, link_pk: int) -> HttpResponseBase:
+    actor = actor_for(request)
+    student = get_object_or_404(selectors.student_list(actor=actor), pk=pk)
+    link = get_object_or_404(selectors.student_guardians(actor=actor, student=student), pk=link_pk)
+    if not actor.can_in("guardian.change", student.school):
+        raise PermissionDenied
+    error = ""
+    if request.method == "POST":
+        try:
+            services.guardian_link_remove(actor=actor, link=link)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(
+                request,
+                _("Đã gỡ liên kết phụ huynh %(guardian)s khỏi học sinh %(student)s.")
+                % {"guardian": link.guardian.full_name, "student": student.person.full_name},
+            )
+            return redirect("registry:student_detail", pk=student.pk)
+    context = {
+        "student": student,
+        "link": link,
+        "error": error,
+        "crumbs": _student_crumbs(actor, student, _("Gỡ phụ huynh")),
+    }
+    return render(request, "registry/people/guardian_remove.html", context)
+
+
+def _class_for_change(request: HttpRequest, pk: int) -> tuple[Actor, SchoolClass]:
+    actor = actor_for(request)
+    klass = get_object_or_404(selectors.class_list(actor=actor), pk=pk)
+    if not actor.can_in("class.change", klass.school):
+        raise PermissionDenied
+    return actor, klass
+
+
+def _class_crumbs(actor: Actor, klass: SchoolClass, page: str) -> list[tuple[str, str | None]]:
+    return _crumbs(
+        actor,
+        klass.school,
+        (_("Lớp học"), reverse("registry:class_list")),
+        (f"{klass.name} ({klass.year.code})", reverse("registry:class_detail", args=[klass.pk])),
+        (page, None),
+    )
+
+
+def _school_staff(actor: Actor, school: OrgUnit) -> Any:
+    return selectors.staff_list(actor=actor, active=True).filter(org_unit=school)
+
+
+class ClassEditForm(forms.Form):
+    name = forms.CharField(label="Tên lớp", max_length=32)
+    homeroom_teacher = StaffChoiceField(
+        label="Giáo viên chủ nhiệm", queryset=StaffMember.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, actor: Actor, klass: SchoolClass, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"name": klass.name, "homeroom_teacher": klass.homeroom_teacher_id})
+        super().__init__(*args, **kwargs)
+        _choices(self, "homeroom_teacher").queryset = _school_staff(actor, klass.school)
+        _styled(self)
+
+
+@login_required
+def class_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
+    actor, klass = _class_for_change(request, pk)
+    form = ClassEditForm(request.POST or None, actor=actor, klass=klass)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.class_update(actor=actor, school_class=klass, **form.cleaned_data)
+        except DomainError as exc:
+            _apply_error(form, exc, (("Giáo viên", "homeroom_teacher"), ("Lớp", "name"), ("Tên lớp", "name")))
+        else:
+            messages.success(request, _("Đã lưu lớp %(name)s.") % {"name": form.cleaned_data["name"]})
+            return redirect("registry:class_detail", pk=klass.pk)
+    context = {
+        "form": form,
+        "title": _("Sửa lớp %(name)s") % {"name": klass.name},
+        "submit": _("Lưu"),
+        "cancel_url": reverse("registry:class_detail", args=[klass.pk]),
+        "crumbs": _class_crumbs(actor, klass, _("Sửa")),
+    }
+    return render(request, "registry/people/class_form.html", context)
+
+
+class TeachingForm(forms.Form):
+    subject = forms.ModelChoiceField(label="Môn học", queryset=Subject.objects.none())
+    staff = StaffChoiceField(label="Giáo viên giảng dạy", queryset=StaffMember.objects.none())
+
+    def __init__(self, *args: Any, actor: Actor, klass: SchoolClass, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        subjects = Subject.objects.order_by("name")
+        level = klass.school.school_level
+        if level in ("TH", "THCS"):
+            subjects = subjects.filter(levels__contains=level)
+        _choices(self, "subject").queryset = subjects
+        _choices(self, "staff").queryset = _school_staff(actor, klass.school)
+        _styled(self)
+
+
+@login_required
+def class_teaching_set(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Who teaches a subject to the class; choosing a subject already taught replaces its teacher."""
+    actor, klass = _class_for_change(request, pk)
+    form = TeachingForm(request.POST or None, actor=actor, klass=klass)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.teaching_assignment_set(actor=actor, school_class=klass, **form.cleaned_data)
+        except DomainError as exc:
+            _apply_error(form, exc, (("Giáo viên", "staff"), ("Môn", "subject")))
+        else:
+            messages.success(
+                request,
+                _("Đã phân công %(teacher)s dạy %(subject)s lớp %(class)s.")
+                % {
+                    "teacher": form.cleaned_data["staff"].person.full_name,
+                    "subject": form.cleaned_data["subject"].name,
+                    "class": klass.name,
+                },
+            )
+            return redirect("registry:class_detail", pk=klass.pk)
+    context = {
+        "form": form,
+        "title": _("Phân công giảng dạy lớp %(name)s") % {"name": klass.name},
+        "intro": _("Nếu môn đã có giáo viên, giáo viên mới sẽ thay thế phân công cũ."),
+        "submit": _("Phân công"),
+        "cancel_url": reverse("registry:class_detail", args=[klass.pk]),
+        "crumbs": _class_crumbs(actor, klass, _("Phân công giảng dạy")),
+    }
+    return render(request, "registry/people/class_form.html", context)
+
+
+@login_required
+def class_teaching_remove(request: HttpRequest, pk: int, assignment_pk: int) -> HttpResponseBase:
+    actor = actor_for(request)
+    klass = get_object_or_404(selectors.class_list(actor=actor), pk=pk)
+    assignment = get_object_or_404(
+        selectors.teaching_assignment_list(actor=actor, school_class=klass), pk=assignment_pk
+    )
+    if not actor.can_in("class.change", klass.school):
+        raise PermissionDenied
+    error = ""
+    if request.method == "POST":
+        try:
+            services.teaching_assignment_remove(actor=actor, assignment=assignment)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(
+                request,
+                _("Đã gỡ phân công môn %(subject)s lớp %(class)s.")
+                % {"subject": assignment.subject.name, "class": klass.name},
+            )
+            return redirect("registry:class_detail", pk=klass.pk)
+    context = {
+        "klass": klass,
+        "assignment": assignment,
+        "error": error,
+        "crumbs": _class_crumbs(actor, klass, _("Gỡ phân công")),
+    }
+    return render(request, "registry/people/teaching_remove.html", context)
+
+
+class StaffCreateForm(forms.Form):
+    unit = forms.ModelChoiceField(label="Đơn vị công tác", queryset=OrgUnit.objects.none())
+    full_name = forms.CharField(label="Họ và tên", max_length=150)
+    date_of_birth = _date_field("Ngày sinh", required=False)
+    sex = forms.ChoiceField(label="Giới tính", choices=[("", "—"), *Sex.choices], required=False)
+    phone = forms.CharField(label="Điện thoại", max_length=20, required=False)
+    email = forms.EmailField(label="Thư điện tử", required=False)
+    personal_id = _personal_id_field()
+    staff_code = forms.CharField(label="Mã cán bộ", max_length=20, required=False)
+    position = forms.ChoiceField(label="Chức vụ", choices=StaffPosition.choices, initial=StaffPosition.TEACHER)
+    subjects = forms.ModelMultipleChoiceField(
+        label="Môn giảng dạy",
+        queryset=Subject.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    qualification = forms.ChoiceField(label="Trình độ", choices=[("", "—"), *Qualification.choices], required=False)
+    digital_skills_trained_on = _date_field("Ngày hoàn thành bồi dưỡng kỹ năng số", required=False)
+    digital_skills_course = forms.CharField(label="Khoá bồi dưỡng kỹ năng số", max_length=255, required=False)
+    signing_certificate_ref = forms.CharField(
+        label="Chứng thư số (số serial / nhà cung cấp)", max_length=255, required=False
+    )
+
+    PERSON = ("full_name", "date_of_birth", "sex", "phone", "email")
+
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        units = actor.units_with("staff.change").filter(valid_to__isnull=True).order_by("path")
+        _choices(self, "unit").queryset = units
+        if units.count() == 1:
+            only = units.first()
+            assert only is not None
+            self.fields["unit"].initial = only.pk
+            if only.school_level in ("TH", "THCS"):
+                _choices(self, "subjects").queryset = Subject.objects.filter(
+                    levels__contains=only.school_level
+                ).order_by("name")
+        _styled(self)
+
+
+@login_required
+def staff_create(request: HttpRequest) -> HttpResponseBase:
+    actor = actor_for(request)
+    if not actor.subtree_paths("staff.change"):
+        raise PermissionDenied
+    form = StaffCreateForm(request.POST or None, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        person_values = {name: data.pop(name) for name in StaffCreateForm.PERSON}
+        person_values["sex"] = person_values["sex"] or ""
+        try:
+            member = services.staff_create(
+                actor=actor,
+                unit=data.pop("unit"),
+                position=data.pop("position"),
+                subjects=list(data.pop("subjects")),
+                personal_id=data.pop("personal_id"),
+                person_values=person_values,
+                **data,
+            )
+        except DomainError as exc:
+            _apply_error(form, exc, STAFF_HINTS)
+        else:
+            messages.success(request, _("Đã thêm cán bộ %(name)s.") % {"name": member.person.full_name})
+            return redirect("registry:staff_detail", pk=member.pk)
+    context = {
+        "form": form,
+        "crumbs": _crumbs(
+            actor,
+            _home_unit(actor),
+            (_("Cán bộ, giáo viên"), reverse("registry:staff_list")),
+            (_("Thêm cán bộ"), None),
+        ),
+    }
+    return render(request, "registry/people/staff_create.html", context)
+
+
 urlpatterns = [
     path("students/", student_list, name="student_list"),
+    path("students/new/", student_create, name="student_create"),
     path("students/<int:pk>/", student_detail, name="student_detail"),
+    path("students/<int:pk>/edit/", student_edit, name="student_edit"),
+    path("students/<int:pk>/move/", student_move, name="student_move"),
+    path("students/<int:pk>/guardians/add/", guardian_link_add, name="guardian_link_add"),
+    path("students/<int:pk>/guardians/<int:link_pk>/remove/", guardian_link_remove, name="guardian_link_remove"),
     path("students/<int:pk>/transfer/", student_transfer, name="student_transfer"),
     path("students/<int:pk>/reveal-id/", student_reveal_id, name="student_reveal_id"),
     path("classes/", class_list, name="class_list"),
     path("classes/new/", class_create, name="class_create"),
     path("classes/<int:pk>/", class_detail, name="class_detail"),
+    path("classes/<int:pk>/edit/", class_edit, name="class_edit"),
+    path("classes/<int:pk>/teaching/", class_teaching_set, name="class_teaching_set"),
+    path(
+        "classes/<int:pk>/teaching/<int:assignment_pk>/remove/",
+        class_teaching_remove,
+        name="class_teaching_remove",
+    ),
     path("staff/", staff_list, name="staff_list"),
+    path("staff/new/", staff_create, name="staff_create"),
     path("staff/<int:pk>/", staff_detail, name="staff_detail"),
     path("staff/<int:pk>/edit/", staff_edit, name="staff_edit"),
     path("guardians/", guardian_list, name="guardian_list"),

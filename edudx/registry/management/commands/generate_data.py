@@ -51,7 +51,11 @@ SCALES = {
         ),
     ),
 }
-LEVEL_NAMES = {SchoolLevel.MN: "Trường Mầm non", SchoolLevel.TH: "Trường Tiểu học", SchoolLevel.THCS: "Trường THCS"}
+LEVEL_NAMES: dict[str, str] = {
+    SchoolLevel.MN: "Trường Mầm non",
+    SchoolLevel.TH: "Trường Tiểu học",
+    SchoolLevel.THCS: "Trường THCS",
+}
 VALID_FROM = dt.date(2025, 7, 1)
 
 

@@ -129,7 +129,7 @@ def _school(authority: OrgUnit, name: str, year: SchoolYear, tag: str) -> School
                 personal_id=f"079314{n:06d}",
             )
             student = Student.objects.create(
-                person=person, moet_code=f"74{n:08d}", school=school, enrolled_on=dt.date(2025, 9, 5)
+                person=person, moet_code=f"70{n:08d}", school=school, enrolled_on=dt.date(2025, 9, 5)
             )
             ClassMembership.objects.create(student=student, school_class=klass, joined_on=dt.date(2025, 9, 5))
             bucket.append(student)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from edudx.core.api import actor_for
 
@@ -12,20 +13,20 @@ __all__ = ["MENU", "navigation"]
 
 # (capability needed, label, url name). The first matching capability shows the entry.
 MENU = [
-    (None, "Trang chủ", "portal:home"),
-    ("org.view", "Cơ cấu tổ chức", "core:org_tree"),
-    ("school.view", "Trường học", "registry:school_list"),
+    (None, _("Trang chủ"), "portal:home"),
+    ("org.view", _("Cơ cấu tổ chức"), "core:org_tree"),
+    ("school.view", _("Trường học"), "registry:school_list"),
     # The overview of every school's ICT infrastructure is for the authority (the view checks it too).
-    ("org.manage", "Hạ tầng CNTT", "registry:infrastructure_overview"),
-    ("year.view", "Năm học", "registry:year_list"),
-    ("class.view", "Lớp học", "registry:class_list"),
-    ("student.view", "Học sinh", "registry:student_list"),
-    ("guardian.view", "Phụ huynh", "registry:guardian_list"),
-    ("staff.view", "Cán bộ, giáo viên", "registry:staff_list"),
-    ("student.import", "Nhập dữ liệu Excel", "registry:import_list"),
-    ("dataquality.view", "Chất lượng dữ liệu", "registry:data_quality"),
-    ("role.assign", "Phân quyền", "accounts:role_list"),
-    ("audit.view", "Nhật ký thay đổi", "core:audit_log"),
+    ("org.manage", _("Hạ tầng CNTT"), "registry:infrastructure_overview"),
+    ("year.view", _("Năm học"), "registry:year_list"),
+    ("class.view", _("Lớp học"), "registry:class_list"),
+    ("student.view", _("Học sinh"), "registry:student_list"),
+    ("guardian.view", _("Phụ huynh"), "registry:guardian_list"),
+    ("staff.view", _("Cán bộ, giáo viên"), "registry:staff_list"),
+    ("student.import", _("Nhập dữ liệu Excel"), "registry:import_list"),
+    ("dataquality.view", _("Chất lượng dữ liệu"), "registry:data_quality"),
+    ("role.assign", _("Phân quyền"), "accounts:role_list"),
+    ("audit.view", _("Nhật ký thay đổi"), "core:audit_log"),
 ]
 
 
@@ -41,5 +42,6 @@ def navigation(request: Any) -> dict[str, Any]:
                 url = reverse(url_name)
             except NoReverseMatch:  # an entry whose page is not installed in this deployment
                 continue
-            items.append({"label": label, "url": url, "active": request.path == url})
+            # str(): the label is resolved in the language of this request.
+            items.append({"label": str(label), "url": url, "active": request.path == url})
     return {"nav_items": items, "nav_roles": sorted({g.role for g in actor.grants})}

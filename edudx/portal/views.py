@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from edudx.core.api import AUTHORITY_ROLES, Role, actor_for
 
@@ -49,12 +50,12 @@ def home(request: HttpRequest) -> HttpResponse:
         context["authority_links"] = _links(
             actor,
             [
-                ("school.view", "Danh sách trường", "registry:school_list"),
-                ("school.view", "Hạ tầng CNTT các trường", "registry:infrastructure_overview"),
-                ("org.view", "Cơ cấu tổ chức", "core:org_tree"),
-                ("dataquality.view", "Chất lượng dữ liệu", "registry:data_quality"),
-                ("audit.view", "Nhật ký thay đổi", "core:audit_log"),
-                ("role.assign", "Phân quyền", "accounts:role_list"),
+                ("school.view", _("Danh sách trường"), "registry:school_list"),
+                ("school.view", _("Hạ tầng CNTT các trường"), "registry:infrastructure_overview"),
+                ("org.view", _("Cơ cấu tổ chức"), "core:org_tree"),
+                ("dataquality.view", _("Chất lượng dữ liệu"), "registry:data_quality"),
+                ("audit.view", _("Nhật ký thay đổi"), "core:audit_log"),
+                ("role.assign", _("Phân quyền"), "accounts:role_list"),
             ],
         )
     if roles & dashboards.SCHOOL_OFFICE_ROLES:
@@ -65,11 +66,11 @@ def home(request: HttpRequest) -> HttpResponse:
         context["school_links"] = _links(
             actor,
             [
-                ("student.import", "Nhập dữ liệu từ Excel", "registry:import_list"),
-                ("class.view", "Lớp học", "registry:class_list"),
-                ("student.view", "Học sinh", "registry:student_list"),
-                ("staff.view", "Cán bộ, giáo viên", "registry:staff_list"),
-                ("dataquality.view", "Chất lượng dữ liệu", "registry:data_quality"),
+                ("student.import", _("Nhập dữ liệu từ Excel"), "registry:import_list"),
+                ("class.view", _("Lớp học"), "registry:class_list"),
+                ("student.view", _("Học sinh"), "registry:student_list"),
+                ("staff.view", _("Cán bộ, giáo viên"), "registry:staff_list"),
+                ("dataquality.view", _("Chất lượng dữ liệu"), "registry:data_quality"),
             ],
         )
     if roles & dashboards.TEACHER_ROLES:

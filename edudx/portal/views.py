@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from edudx.core.api import AUTHORITY_ROLES, Role, actor_for
+from edudx.core.kpi import all_kpis
 
 from . import dashboards
 
@@ -58,6 +59,10 @@ def home(request: HttpRequest) -> HttpResponse:
                 ("role.assign", _("Phân quyền"), "accounts:role_list"),
             ],
         )
+    if roles & (AUTHORITY_ROLES | {Role.PRINCIPAL, Role.VICE_PRINCIPAL}):
+        # The plan's targets, measured live over what this actor may see.
+        measured = [(kpi, kpi.measure(actor)) for kpi in all_kpis()]
+        context["plan_targets"] = [{"kpi": k, "measure": m, "met": k.met(m)} for k, m in measured]
     if roles & dashboards.SCHOOL_OFFICE_ROLES:
         context["schools"] = [
             {"school": school, "detail_url": _url("registry:school_detail", school.pk)}

@@ -144,3 +144,23 @@ def test_menu_shows_only_allowed_entries(world, client):
     assert items["Cơ cấu tổ chức"] == reverse("core:org_tree")
     assert items["Nhật ký thay đổi"] == reverse("core:audit_log")
     assert items["Trường học"] == reverse("registry:school_list")
+
+
+def test_plan_targets_are_measured_live_for_the_authority(client, world):
+    from edudx.registry.models import StaffMember
+
+    SchoolInfrastructure.objects.create(
+        school=world.school1.school, internet_type=InternetType.FIBER, bandwidth_mbps=200
+    )
+    SchoolInfrastructure.objects.create(school=world.school2.school, internet_type=InternetType.NONE)
+    StaffMember.objects.filter(pk=world.school1.homeroom_a.pk).update(signing_certificate_ref="CA-123")
+    login(client, world.authority_users[Role.AUTHORITY_LEADER])
+    page = client.get("/").content.decode()
+    row = page.split('data-kpi="infra.fibre_schools"')[1].split("</tr>")[0]
+    assert "50,0%" in row and "Chưa đạt" in row
+    row = page.split('data-kpi="staff.digital_signature"')[1].split("</tr>")[0]
+    assert "25,0%" in row
+    # A teacher has no plan-target table.
+    client.logout()
+    login(client, world.school1.users[Role.HOMEROOM_TEACHER])
+    assert 'data-testid="plan-targets"' not in client.get("/").content.decode()

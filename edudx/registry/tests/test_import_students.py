@@ -164,3 +164,21 @@ def test_import_list_search_filter_export(clerk_client, world):
     exported = clerk_client.get(reverse("registry:import_list"), {"export": "xlsx"})
     ws = load_workbook(io.BytesIO(exported.content)).active
     assert ws.cell(row=2, column=1).value == "lop-6.xlsx"
+
+
+def test_validated_rows_are_deleted_once_committed(world, django_capture_on_commit_callbacks):
+    from edudx.core.permissions import Actor
+    from edudx.registry.imports import services as import_services
+
+    clerk = Actor(user=world.school1.users["clerk"])
+    data = xlsx([c.header for c in COLUMNS["students"]], student_rows(2))
+    job = import_services.import_upload(
+        actor=clerk, school=world.school1.school, kind="students", uploaded=upload_file(data)
+    )
+    assert job.status == ImportStatus.PREVIEW
+    blob = job.summary["rows_blob"]
+    assert job.file.storage.exists(blob)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = import_services.import_commit_run(actor=clerk, job_id=job.pk)
+    assert job.status == ImportStatus.DONE
+    assert not job.file.storage.exists(blob)

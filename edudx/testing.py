@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_static.models import StaticDevice
 
 from edudx.core import services as core_services
 from edudx.core.crypto import encrypt, lookup_hash
@@ -51,6 +53,20 @@ def make_person(
         person.personal_id_last3 = personal_id[-3:]
     person.save()
     return person
+
+
+def login_verified(client: Any, user: Any) -> None:
+    """Sign ``user`` in on a Django test client with a second factor already passed.
+
+    The user gets a confirmed (static) device, made before the log-in so the session remembers it, and
+    the session names that device as verified: the two-factor middleware then lets every role through.
+    Tests of the second-factor flow itself sign in through the log-in and verification pages instead.
+    """
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
 
 
 def grant(user: Any, role: str, unit: OrgUnit, since: dt.date = dt.date(2020, 1, 1)) -> None:

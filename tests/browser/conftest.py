@@ -1,9 +1,9 @@
 """Browser journeys: Playwright (sync API) driving Debian's Chromium against pytest-django's live server.
 
 Every test in this folder is marked ``browser`` and gets a transactional database, so that rows made by
-the test are visible to the server thread; ``serialized_rollback`` brings back the reference data of the
-migrations (grades, subjects) that an earlier transactional test flushed away. Screenshots of each journey's key page are kept under
-``test-results/browser/`` as artefacts.
+the test are visible to the server thread; ``edudx.testing.build_world`` reloads the reference data of the
+migrations (grades, subjects) that an earlier transactional test flushed away. Screenshots of each journey's
+key page are kept under ``test-results/browser/`` as artefacts.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+            item.add_marker(pytest.mark.django_db(transaction=True))
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +81,11 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTEFACTS / f"{re.sub(r'[^a-z0-9_-]+', '-', name.lower())}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def no_horizontal_scroll(page: Any) -> bool:
+    """Nothing on the page is wider than the window: no sideways scrolling on a phone."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def totp_device_for(user: Any) -> Any:

@@ -14,7 +14,7 @@ from edudx.registry.imports.rules import COLUMNS
 from edudx.registry.models import ClassMembership, Student
 from edudx.testing import build_world
 
-from .conftest import login, screenshot
+from .conftest import login, no_horizontal_scroll, screenshot
 
 NEW_PUPILS = [
     ("7499000001", "Trần Thị Mai Anh", "12/03/2014", "Nữ", "079314777001", "6A1"),
@@ -33,10 +33,6 @@ def _students_file(path: Path, rows: list[tuple[str, ...]]) -> Path:
         ws.append([code, name, born, sex, "Kinh", pid, klass, "Phường Phú Lợi"])
     wb.save(path)
     return path
-
-
-def _no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def _upload(page, file: Path) -> None:
@@ -113,13 +109,13 @@ def test_a_guardian_on_a_phone_sees_only_their_child(phone_page):
     login(page, s1.users[Role.GUARDIAN].username)
     dashboard = page.get_by_test_id("guardian-dashboard")
     dashboard.get_by_text(child.person.full_name).wait_for()
-    assert _no_horizontal_scroll(page)
+    assert no_horizontal_scroll(page)
     page.goto(f"{page.base_url}/registry/students/")
     text = page.locator("main").inner_text()
     assert child.person.full_name in text
     others = [s for s in s1.students_a + s1.students_b if s.pk != child.pk]
     assert not any(s.person.full_name in text for s in others)
-    assert _no_horizontal_scroll(page)
+    assert no_horizontal_scroll(page)
     page.goto(f"{page.base_url}/registry/students/{child.pk}/")
     page.get_by_text(child.moet_code).first.wait_for()
     assert "•••" in page.locator("main").inner_text()  # the ID number is masked

@@ -12,20 +12,20 @@ def confirmed_device(user):
     return TOTPDevice.objects.create(user=user, name="Ứng dụng xác thực", confirmed=True)
 
 
-def login_verified(client, user):
-    """Sign in and mark the session as having passed the second factor."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or confirmed_device(user)
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return device
-
-
 @pytest.fixture
 def verified_client(client):
+    """Sign in with an enrolled authenticator (TOTP) verified in the session.
+
+    For the tests of the second factor itself, which need a real authenticator behind the session
+    (recovery codes, disabling); other tests use ``edudx.testing.login_verified``.
+    """
+
     def _login(user):
-        login_verified(client, user)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or confirmed_device(user)
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
         return client
 
     return _login

@@ -10,7 +10,7 @@ from edudx.accounts.models import ApiToken, hash_token
 from edudx.core.errors import NotPermitted, ValidationFailed
 from edudx.core.models import AuditEvent
 from edudx.core.permissions import Actor
-from edudx.testing import make_user
+from edudx.testing import login_verified, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -69,9 +69,9 @@ def test_token_of_deactivated_user_gets_401(client):
     assert client.get("/probe/", **_bearer(raw)).status_code == 401
 
 
-def test_token_page_create_show_once_and_revoke(verified_client, world):
+def test_token_page_create_show_once_and_revoke(client, world):
     teacher = world.school1.users["subject_teacher"]
-    client = verified_client(teacher)
+    login_verified(client, teacher)
     url = reverse("accounts:token_list")
     created = client.post(url, {"name": "Hệ thống LMS"})
     assert created.status_code == 302

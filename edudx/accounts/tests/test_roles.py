@@ -13,7 +13,7 @@ from edudx.accounts import selectors, services
 from edudx.core.errors import NotPermitted, ValidationFailed
 from edudx.core.models import AuditEvent, RoleAssignment
 from edudx.core.permissions import Actor
-from edudx.testing import make_user
+from edudx.testing import login_verified, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +22,8 @@ def _rows(response):
     return response.content.decode().count('data-testid="role-row"')
 
 
-def test_role_list_shows_only_the_assigners_scope(verified_client, world):
-    client = verified_client(world.school1.users["principal"])
+def test_role_list_shows_only_the_assigners_scope(client, world):
+    login_verified(client, world.school1.users["principal"])
     response = client.get(reverse("accounts:role_list"))
     html = response.content.decode()
     assert response.status_code == 200
@@ -32,13 +32,13 @@ def test_role_list_shows_only_the_assigners_scope(verified_client, world):
     expected = RoleAssignment.objects.filter(org_unit=world.school1.school).count()
     assert _rows(response) == expected
 
-    leader = verified_client(world.authority_users["authority_leader"])
-    all_html = leader.get(reverse("accounts:role_list")).content.decode()
+    login_verified(client, world.authority_users["authority_leader"])
+    all_html = client.get(reverse("accounts:role_list")).content.decode()
     assert "gvcn_a" in all_html and "gvcn_b" in all_html
 
 
-def test_role_list_search_filter_and_export(verified_client, world):
-    client = verified_client(world.authority_users["authority_specialist"])
+def test_role_list_search_filter_and_export(client, world):
+    login_verified(client, world.authority_users["authority_specialist"])
     url = reverse("accounts:role_list")
     assert _rows(client.get(url, {"q": "gvcn"})) == 2
     assert _rows(client.get(url, {"q": "GVCN A"})) == 1  # by full name, case-insensitive
@@ -55,7 +55,7 @@ def test_role_list_search_filter_and_export(verified_client, world):
     assert "gvbm_b" in csv and "gvbm_a" not in csv
 
 
-def test_role_list_pagination_keeps_filters(verified_client, world):
+def test_role_list_pagination_keeps_filters(client, world):
     principal = world.school1.users["principal"]
     for i in range(30):
         services.user_create(
@@ -65,7 +65,7 @@ def test_role_list_pagination_keeps_filters(verified_client, world):
             org_unit=world.school1.school,
             role="subject_teacher",
         )
-    client = verified_client(principal)
+    login_verified(client, principal)
     first = client.get(reverse("accounts:role_list"), {"role": "subject_teacher"})
     assert _rows(first) == 25
     assert "?role=subject_teacher&page=2" in first.content.decode()
@@ -73,9 +73,9 @@ def test_role_list_pagination_keeps_filters(verified_client, world):
     assert _rows(second) == 31 - 25
 
 
-def test_role_list_query_count_is_fixed(verified_client, world):
+def test_role_list_query_count_is_fixed(client, world):
     principal = world.school1.users["principal"]
-    client = verified_client(principal)
+    login_verified(client, principal)
     client.get(reverse("accounts:role_list"))
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("accounts:role_list"))
@@ -88,17 +88,17 @@ def test_role_list_query_count_is_fixed(verified_client, world):
     assert len(many) == len(few)
 
 
-def test_role_pages_need_assign_capability(client, verified_client, world):
+def test_role_pages_need_assign_capability(client, world):
     url = reverse("accounts:role_list")
     assert client.get(url)["Location"].startswith(reverse("accounts:login"))
-    teacher = verified_client(world.school1.users["subject_teacher"])
+    login_verified(client, world.school1.users["subject_teacher"])
     for name in ("accounts:role_list", "accounts:role_assign", "accounts:user_create", "accounts:user_search"):
-        assert teacher.get(reverse(name)).status_code == 403, name
+        assert client.get(reverse(name)).status_code == 403, name
 
 
-def test_principal_assigns_inside_school(verified_client, world):
+def test_principal_assigns_inside_school(client, world):
     principal = world.school1.users["principal"]
-    client = verified_client(principal)
+    login_verified(client, principal)
     target = world.school1.users["librarian"]
     form = client.get(reverse("accounts:role_assign")).content.decode()
     assert world.school1.school.name in form and world.school2.school.name not in form
@@ -118,9 +118,9 @@ def test_principal_assigns_inside_school(verified_client, world):
     assert AuditEvent.objects.filter(action="role.assign", object_id=str(ra.pk)).exists()
 
 
-def test_principal_cannot_assign_in_another_school(verified_client, world):
+def test_principal_cannot_assign_in_another_school(client, world):
     principal = world.school1.users["principal"]
-    client = verified_client(principal)
+    login_verified(client, principal)
     before = RoleAssignment.objects.count()
     # Forged form: the other school is not among the choices.
     response = client.post(
@@ -148,8 +148,8 @@ def test_principal_cannot_assign_in_another_school(verified_client, world):
         )
 
 
-def test_service_message_is_shown_on_the_form(verified_client, world):
-    client = verified_client(world.school1.users["principal"])
+def test_service_message_is_shown_on_the_form(client, world):
+    login_verified(client, world.school1.users["principal"])
     response = client.post(
         reverse("accounts:role_assign"),
         {
@@ -179,9 +179,9 @@ def test_service_message_is_shown_on_the_form(verified_client, world):
     assert "Không tìm thấy tài khoản" in unknown.content.decode()
 
 
-def test_revoke_asks_for_confirmation_and_respects_scope(verified_client, world):
+def test_revoke_asks_for_confirmation_and_respects_scope(client, world):
     principal = world.school1.users["principal"]
-    client = verified_client(principal)
+    login_verified(client, principal)
     ra = RoleAssignment.objects.get(user=world.school1.users["librarian"], role="librarian")
     url = reverse("accounts:role_revoke", args=[ra.pk])
     confirm = client.get(url)
@@ -200,8 +200,8 @@ def test_revoke_asks_for_confirmation_and_respects_scope(verified_client, world)
     assert other.valid_to is None
 
 
-def test_user_search_scope(verified_client, world):
-    client = verified_client(world.school1.users["principal"])
+def test_user_search_scope(client, world):
+    login_verified(client, world.school1.users["principal"])
     url = reverse("accounts:user_search")
     html = client.get(url, {"username": "gv"}).content.decode()
     assert "gvcn_a" in html and "gvbm_a" in html and "gvcn_b" not in html
@@ -210,9 +210,9 @@ def test_user_search_scope(verified_client, world):
     assert client.get(url, {"username": "g"}).content.decode().strip() == ""
 
 
-def test_user_create_by_principal(verified_client, world):
+def test_user_create_by_principal(client, world):
     principal = world.school1.users["principal"]
-    client = verified_client(principal)
+    login_verified(client, principal)
     form = client.get(reverse("accounts:user_create")).content.decode()
     assert world.school2.school.name not in form
     response = client.post(
@@ -270,7 +270,7 @@ def test_user_create_service_rules(world):
     assert get_user_model().objects.count() == count
 
 
-def test_my_account_lists_own_roles(verified_client, world):
+def test_my_account_lists_own_roles(client, world):
     teacher = world.school1.users["homeroom_teacher"]
     ended = make_user("kiemnhiem")
     from edudx.core.services import role_assign
@@ -283,7 +283,7 @@ def test_my_account_lists_own_roles(verified_client, world):
         valid_from=dt.date(2020, 1, 1),
         valid_to=dt.date(2021, 1, 1),
     )
-    client = verified_client(teacher)
+    login_verified(client, teacher)
     html = client.get(reverse("accounts:my_account")).content.decode()
     assert "Tài khoản của tôi" in html and "Giáo viên chủ nhiệm" in html and world.school1.school.name in html
     assert "Hiệu trưởng" not in html

@@ -4,23 +4,13 @@ import datetime as dt
 
 from django.urls import reverse
 from django.utils import timezone
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_static.models import StaticDevice
 
 from edudx.core import audit, services
 from edudx.core.enums import Role
 from edudx.core.models import AuditEvent
 from edudx.core.permissions import Actor
 from edudx.core.views import audit_visible
-
-
-def login(client, user):
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
+from edudx.testing import login_verified
 
 
 def _platform_event():
@@ -42,7 +32,7 @@ def test_principal_sees_own_school_events_only(world, client):
         actor=None, unit=world.school2.school, new_name="Trường THCS Hai B", effective_on=dt.date(2025, 7, 1)
     )
     _platform_event()
-    login(client, world.school1.users[Role.PRINCIPAL])
+    login_verified(client, world.school1.users[Role.PRINCIPAL])
     response = client.get(reverse("core:audit_log"), {"action": "org.rename"})
     assert response.status_code == 200
     html = response.content.decode()
@@ -61,19 +51,19 @@ def test_authority_sees_both_schools_and_platform_events(world, client):
     assert "" in paths
     assert any(p.startswith(world.school2.school.path) for p in paths)
     assert not any(p and not p.startswith(world.authority.path) for p in paths)
-    login(client, actor.user)
+    login_verified(client, actor.user)
     html = client.get(reverse("core:audit_log"), {"q": "Cấu hình"}).content.decode()
     assert "Cấu hình chung" in html
 
 
 def test_audit_page_is_refused_without_audit_view(world, client):
     for user in (world.school1.users[Role.CLERK], world.school1.users[Role.GUARDIAN], world.nobody):
-        login(client, user)
+        login_verified(client, user)
         assert client.get(reverse("core:audit_log")).status_code == 403
 
 
 def test_search_filters_dates_and_pagination(world, client):
-    login(client, world.authority_users[Role.AUTHORITY_LEADER])
+    login_verified(client, world.authority_users[Role.AUTHORITY_LEADER])
     url = reverse("core:audit_log")
     total = AuditEvent.objects.filter(org_path__startswith=world.authority.path).count()
     assert total > 25  # the world's role grants and creations, enough for two pages
@@ -100,7 +90,7 @@ def test_export_csv_and_xlsx_are_scoped(world, client):
     services.orgunit_rename(
         actor=None, unit=world.school2.school, new_name="Trường THCS Hai B", effective_on=dt.date(2025, 7, 1)
     )
-    login(client, world.school1.users[Role.PRINCIPAL])
+    login_verified(client, world.school1.users[Role.PRINCIPAL])
     response = client.get(reverse("core:audit_log"), {"export": "csv"})
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode("utf-8-sig")

@@ -4,25 +4,13 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_static.models import StaticDevice
 
 from edudx.core import services
 from edudx.core.enums import AuthorityKind, OrgEventKind, OrgUnitKind, Role, SchoolLevel
 from edudx.core.models import AuditEvent, OrgUnit, OrgUnitEvent
-from edudx.testing import grant
+from edudx.testing import grant, login_verified
 
 REFORM = dt.date(2025, 7, 1)
-
-
-def login(client, user):
-    """Sign in as ``user`` with a confirmed second factor, as the platform requires of leaders."""
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
 
 
 @pytest.fixture
@@ -30,7 +18,7 @@ def leader(world, client):
     """The authority leader, also given org.manage on the department so moves between authorities work."""
     user = world.authority_users[Role.AUTHORITY_LEADER]
     grant(user, Role.AUTHORITY_LEADER, world.department)
-    login(client, user)
+    login_verified(client, user)
     return user
 
 
@@ -61,7 +49,7 @@ def _post_confirmed(client, url, data):
 
 
 def test_tree_shows_both_dates_with_kinds_and_school_counts(world, client):
-    login(client, world.authority_users[Role.AUTHORITY_LEADER])
+    login_verified(client, world.authority_users[Role.AUTHORITY_LEADER])
     response = client.get(reverse("core:org_tree"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -113,14 +101,14 @@ def test_tree_as_of_keeps_old_parent_and_old_name_after_a_move(world, client, le
 
 def test_tree_requires_org_view(world, client):
     for user in (world.school1.users[Role.GUARDIAN], world.school1.users[Role.STUDENT], world.nobody):
-        login(client, user)
+        login_verified(client, user)
         assert client.get(reverse("core:org_tree")).status_code == 403
     client.logout()
     assert client.get(reverse("core:org_tree")).status_code == 302
 
 
 def test_teacher_sees_own_school_and_the_chain_above_but_not_the_other_school(world, client):
-    login(client, world.school1.users[Role.HOMEROOM_TEACHER])
+    login_verified(client, world.school1.users[Role.HOMEROOM_TEACHER])
     response = client.get(reverse("core:org_tree"))
     html = response.content.decode()
     assert "Trường THCS Một" in html
@@ -130,7 +118,7 @@ def test_teacher_sees_own_school_and_the_chain_above_but_not_the_other_school(wo
 def test_unit_detail_breadcrumb_versions_and_404_for_other_school(world, client):
     school = world.school1.school
     services.orgunit_rename(actor=None, unit=school, new_name="Trường THCS Một Mới", effective_on=REFORM)
-    login(client, world.school1.users[Role.PRINCIPAL])
+    login_verified(client, world.school1.users[Role.PRINCIPAL])
     response = client.get(reverse("core:unit_detail", args=[school.pk]))
     assert response.status_code == 200
     html = response.content.decode()
@@ -202,7 +190,7 @@ def test_merge_and_close_schools(world, client, leader):
 
 def test_manager_of_school1_only_cannot_touch_school2(world, client):
     """An authority leader of a different authority gets 404, a same-tree reader without manage 403."""
-    login(client, world.authority_users[Role.SECURITY_OFFICER])
+    login_verified(client, world.authority_users[Role.SECURITY_OFFICER])
     url = reverse("core:unit_change", args=[world.school1.school.pk, "rename"])
     assert client.get(url).status_code == 403
     response = client.post(url, {"new_name": "X", "effective_on": "2025-07-01", "legal_basis": "x", "confirmed": "1"})

@@ -8,34 +8,17 @@ import ast
 import gettext
 import re
 
-import pytest
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from edudx.core.enums import Role
 from edudx.portal.context_processors import MENU
+from edudx.testing import login_verified
 
 CATALOGUE = settings.BASE_DIR / "locale" / "en" / "LC_MESSAGES"
-
-
-@pytest.fixture
-def login(client):
-    """Sign in as ``user`` with a verified second factor, as roles like the principal's require."""
-
-    def _login(user):
-        client.force_login(user)
-        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-        return client
-
-    return _login
 
 
 def english(client):
@@ -71,8 +54,9 @@ def test_login_page_stays_vietnamese_without_the_cookie_even_for_english_browser
 # --- the principal's home page: menu, dashboard, quick links --------------------------------
 
 
-def test_principal_home_in_english(world, login):
-    client = english(login(world.school1.users[Role.PRINCIPAL]))
+def test_principal_home_in_english(world, client):
+    login_verified(client, world.school1.users[Role.PRINCIPAL])
+    english(client)
     response = client.get(reverse("portal:home"))
     html = response.content.decode()
     labels = [item["label"] for item in response.context["nav_items"]]
@@ -85,8 +69,8 @@ def test_principal_home_in_english(world, login):
     assert "digital transformation platform for education" in html
 
 
-def test_principal_home_stays_vietnamese_by_default(world, login):
-    client = login(world.school1.users[Role.PRINCIPAL])
+def test_principal_home_stays_vietnamese_by_default(world, client):
+    login_verified(client, world.school1.users[Role.PRINCIPAL])
     response = client.get(reverse("portal:home"))
     html = response.content.decode()
     labels = [item["label"] for item in response.context["nav_items"]]
@@ -98,8 +82,9 @@ def test_principal_home_stays_vietnamese_by_default(world, login):
 # --- the student list -----------------------------------------------------------------------
 
 
-def test_student_list_in_english(world, login):
-    client = english(login(world.school1.users[Role.PRINCIPAL]))
+def test_student_list_in_english(world, client):
+    login_verified(client, world.school1.users[Role.PRINCIPAL])
+    english(client)
     html = page(client, reverse("registry:student_list"))
     assert '<h1 class="h3 mb-0">Students</h1>' in html
     for text in ("Add student", ">Date of birth<", ">Personal ID number<", "Export to Excel", ">Filter<", "Enrolled"):
@@ -110,8 +95,8 @@ def test_student_list_in_english(world, login):
     assert world.school1.students_a[0].person.full_name in html
 
 
-def test_student_list_stays_vietnamese_by_default(world, login):
-    client = login(world.school1.users[Role.PRINCIPAL])
+def test_student_list_stays_vietnamese_by_default(world, client):
+    login_verified(client, world.school1.users[Role.PRINCIPAL])
     html = page(client, reverse("registry:student_list"))
     assert '<h1 class="h3 mb-0">Học sinh</h1>' in html
     assert "Thêm học sinh" in html and ">Ngày sinh<" in html and "Xuất Excel" in html

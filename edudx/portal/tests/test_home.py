@@ -5,23 +5,12 @@ import datetime as dt
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_static.models import StaticDevice
 
 from edudx.core import services as core_services
 from edudx.core.enums import OrgUnitKind, Ownership, Role, SchoolLevel
 from edudx.registry.enums import InternetType
 from edudx.registry.models import SchoolInfrastructure
-from edudx.testing import grant
-
-
-def login(client, user):
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
+from edudx.testing import grant, login_verified
 
 
 def test_anonymous_is_sent_to_login(world, client):
@@ -44,7 +33,7 @@ def test_authority_dashboard_counts(world, client):
         school_level=SchoolLevel.MN,
         ownership=Ownership.PRIVATE,
     )
-    login(client, world.authority_users[Role.AUTHORITY_LEADER])
+    login_verified(client, world.authority_users[Role.AUTHORITY_LEADER])
     response = client.get(reverse("portal:home"))
     assert response.status_code == 200
     board = response.context["authority"]
@@ -60,7 +49,7 @@ def test_authority_dashboard_counts(world, client):
 
 
 def test_principal_sees_own_school_counts_and_quick_links(world, client):
-    login(client, world.school1.users[Role.PRINCIPAL])
+    login_verified(client, world.school1.users[Role.PRINCIPAL])
     response = client.get(reverse("portal:home"))
     [school] = [row["school"] for row in response.context["schools"]]
     assert school.pk == world.school1.school.pk
@@ -73,16 +62,16 @@ def test_principal_sees_own_school_counts_and_quick_links(world, client):
 
 def test_clerk_and_vice_principal_get_the_school_section(world, client):
     for role in (Role.CLERK, Role.VICE_PRINCIPAL):
-        login(client, world.school2.users[role])
+        login_verified(client, world.school2.users[role])
         response = client.get(reverse("portal:home"))
         assert [row["school"].name for row in response.context["schools"]] == ["Trường THCS Hai"]
 
 
 def test_teachers_see_homeroom_and_taught_classes(world, client):
-    login(client, world.school1.users[Role.HOMEROOM_TEACHER])
+    login_verified(client, world.school1.users[Role.HOMEROOM_TEACHER])
     items = [row["item"] for row in client.get(reverse("portal:home")).context["teaching"]]
     assert [(i.school_class.name, i.is_homeroom, i.student_count) for i in items] == [("6A1", True, 3)]
-    login(client, world.school1.users[Role.SUBJECT_TEACHER])
+    login_verified(client, world.school1.users[Role.SUBJECT_TEACHER])
     response = client.get(reverse("portal:home"))
     items = [row["item"] for row in response.context["teaching"]]
     assert [(i.school_class.name, i.is_homeroom, i.subjects) for i in items] == [("6A2", False, ["Toán"])]
@@ -91,7 +80,7 @@ def test_teachers_see_homeroom_and_taught_classes(world, client):
 
 def test_guardian_gets_a_card_per_own_child(world, client):
     guardian = world.school1.users[Role.GUARDIAN]
-    login(client, guardian)
+    login_verified(client, guardian)
     response = client.get(reverse("portal:home"))
     cards = [row["card"] for row in response.context["children"]]
     assert [(c.student.pk, c.class_name, c.school_name) for c in cards] == [
@@ -109,7 +98,7 @@ def test_guardian_with_two_children_in_two_schools(world, client):
     guardian = world.school1.users[Role.GUARDIAN]
     grant(guardian, Role.GUARDIAN, world.school2.school)
     GuardianLink.objects.create(guardian=guardian.person, student=world.school2.students_b[0], relation="father")
-    login(client, guardian)
+    login_verified(client, guardian)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("portal:home"))
     cards = sorted((row["card"].school_name, row["card"].class_name) for row in response.context["children"])
@@ -118,7 +107,7 @@ def test_guardian_with_two_children_in_two_schools(world, client):
 
 
 def test_student_sees_own_card(world, client):
-    login(client, world.school1.users[Role.STUDENT])
+    login_verified(client, world.school1.users[Role.STUDENT])
     response = client.get(reverse("portal:home"))
     [card] = response.context["own_cards"]
     assert card.student.pk == world.school1.students_a[1].pk and card.class_name == "6A1"
@@ -126,7 +115,7 @@ def test_student_sees_own_card(world, client):
 
 
 def test_user_without_role_gets_a_friendly_message(world, client):
-    login(client, world.nobody)
+    login_verified(client, world.nobody)
     response = client.get(reverse("portal:home"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -135,11 +124,11 @@ def test_user_without_role_gets_a_friendly_message(world, client):
 
 
 def test_menu_shows_only_allowed_entries(world, client):
-    login(client, world.school1.users[Role.GUARDIAN])
+    login_verified(client, world.school1.users[Role.GUARDIAN])
     labels = [item["label"] for item in client.get(reverse("portal:home")).context["nav_items"]]
     assert "Nhật ký thay đổi" not in labels and "Cơ cấu tổ chức" not in labels
     assert "Trường học" in labels
-    login(client, world.authority_users[Role.AUTHORITY_LEADER])
+    login_verified(client, world.authority_users[Role.AUTHORITY_LEADER])
     items = {i["label"]: i["url"] for i in client.get(reverse("portal:home")).context["nav_items"]}
     assert items["Cơ cấu tổ chức"] == reverse("core:org_tree")
     assert items["Nhật ký thay đổi"] == reverse("core:audit_log")
@@ -154,7 +143,7 @@ def test_plan_targets_are_measured_live_for_the_authority(client, world):
     )
     SchoolInfrastructure.objects.create(school=world.school2.school, internet_type=InternetType.NONE)
     StaffMember.objects.filter(pk=world.school1.homeroom_a.pk).update(signing_certificate_ref="CA-123")
-    login(client, world.authority_users[Role.AUTHORITY_LEADER])
+    login_verified(client, world.authority_users[Role.AUTHORITY_LEADER])
     page = client.get("/").content.decode()
     row = page.split('data-kpi="infra.fibre_schools"')[1].split("</tr>")[0]
     assert "50,0%" in row and "Chưa đạt" in row
@@ -162,5 +151,5 @@ def test_plan_targets_are_measured_live_for_the_authority(client, world):
     assert "25,0%" in row
     # A teacher has no plan-target table.
     client.logout()
-    login(client, world.school1.users[Role.HOMEROOM_TEACHER])
+    login_verified(client, world.school1.users[Role.HOMEROOM_TEACHER])
     assert 'data-testid="plan-targets"' not in client.get("/").content.decode()

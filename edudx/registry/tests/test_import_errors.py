@@ -13,13 +13,14 @@ from openpyxl import load_workbook
 from edudx.core.models import AuditEvent
 from edudx.registry.enums import ImportStatus
 from edudx.registry.models import ClassMembership, ImportJob, Person, Student
+from edudx.testing import login_verified
 
 from .test_import_students import STUDENT_HEADERS, post_upload, student_rows, xlsx
 
 
 @pytest.fixture
 def clerk_client(client, world):
-    client.force_login(world.school1.users["clerk"])
+    login_verified(client, world.school1.users["clerk"])
     return client
 
 

@@ -10,6 +10,7 @@ from edudx.core.crypto import decrypt
 from edudx.registry.enums import ImportStatus
 from edudx.registry.imports.rules import COLUMNS
 from edudx.registry.models import GuardianLink, ImportJob, Person, SchoolClass, StaffMember
+from edudx.testing import login_verified
 
 from .test_import_students import post_upload, xlsx
 
@@ -20,7 +21,7 @@ C = [c.header for c in COLUMNS["classes"]]
 
 @pytest.fixture
 def clerk_client(client, world):
-    client.force_login(world.school1.users["clerk"])
+    login_verified(client, world.school1.users["clerk"])
     return client
 
 

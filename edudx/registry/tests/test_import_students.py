@@ -15,6 +15,7 @@ from edudx.core.models import AuditEvent
 from edudx.registry.enums import ImportStatus
 from edudx.registry.imports.rules import COLUMNS
 from edudx.registry.models import ClassMembership, ImportJob, Person, Student, StudentSchoolStint
+from edudx.testing import login_verified
 
 STUDENT_HEADERS = [c.header for c in COLUMNS["students"]]
 
@@ -67,7 +68,7 @@ def student_rows(n=3, start=0, klass="6A1"):
 
 @pytest.fixture
 def clerk_client(client, world):
-    client.force_login(world.school1.users["clerk"])
+    login_verified(client, world.school1.users["clerk"])
     return client
 
 

@@ -6,26 +6,10 @@ message and writes nothing; people without the right get 403, another school 404
 
 import pytest
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from edudx.core.models import AuditEvent
 from edudx.registry.models import Person, SchoolClass, StaffMember, Subject, TeachingAssignment
-
-
-@pytest.fixture
-def login(client):
-    """Sign in as ``user`` with a verified second factor in the session (the TOTP middleware asks for it)."""
-
-    def _login(user):
-        client.force_login(user)
-        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-        return client
-
-    return _login
+from edudx.testing import login_verified
 
 
 def section(body, testid):
@@ -46,10 +30,10 @@ def counts():
 # --- class edit --------------------------------------------------------------------------------
 
 
-def test_class_edit_happy_path(world, login):
+def test_class_edit_happy_path(world, client):
     s1 = world.school1
     klass = s1.class_b
-    client = login(s1.users["vice_principal"])
+    login_verified(client, s1.users["vice_principal"])
     detail = reverse("registry:class_detail", args=[klass.pk])
     url = reverse("registry:class_edit", args=[klass.pk])
     assert url in client.get(detail).content.decode()
@@ -64,9 +48,9 @@ def test_class_edit_happy_path(world, login):
     assert AuditEvent.objects.filter(action="class.update", object_id=str(klass.pk)).exists()
 
 
-def test_class_edit_refusals_write_nothing(world, login):
+def test_class_edit_refusals_write_nothing(world, client):
     s1, s2 = world.school1, world.school2
-    client = login(s1.users["principal"])
+    login_verified(client, s1.users["principal"])
     url = reverse("registry:class_edit", args=[s1.class_b.pk])
     before = counts()
     # The homeroom teacher of 6A1 cannot also lead 6A2 in the same year.
@@ -82,7 +66,7 @@ def test_class_edit_refusals_write_nothing(world, login):
     assert counts() == before
 
 
-def test_class_forms_permissions(world, login):
+def test_class_forms_permissions(world, client):
     s1, s2 = world.school1, world.school2
     a = s1.class_a
     assignment = TeachingAssignment.objects.get(school_class=s1.class_b)
@@ -92,32 +76,32 @@ def test_class_forms_permissions(world, login):
     }
     remove = reverse("registry:class_teaching_remove", args=[s1.class_b.pk, assignment.pk])
     before = counts()
-    hr = login(s1.users["homeroom_teacher"])  # sees 6A1, may not change it
+    login_verified(client, s1.users["homeroom_teacher"])  # sees 6A1, may not change it
     for url in urls.values():
-        assert hr.get(url).status_code == 403
-        assert hr.post(url, {"name": "X"}).status_code == 403
-    assert hr.post(remove).status_code == 404  # 6A2 is not theirs to see
-    assert urls["edit"] not in hr.get(reverse("registry:class_detail", args=[a.pk])).content.decode()
-    librarian = login(s1.users["librarian"])
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"name": "X"}).status_code == 403
+    assert client.post(remove).status_code == 404  # 6A2 is not theirs to see
+    assert urls["edit"] not in client.get(reverse("registry:class_detail", args=[a.pk])).content.decode()
+    login_verified(client, s1.users["librarian"])
     for url in [*urls.values(), remove]:
-        assert librarian.get(url).status_code == 403
-    assert librarian.post(remove).status_code == 403
-    other = login(s2.users["principal"])
+        assert client.get(url).status_code == 403
+    assert client.post(remove).status_code == 403
+    login_verified(client, s2.users["principal"])
     for url in [*urls.values(), remove]:
-        assert other.get(url).status_code == 404
-        assert other.post(url, {"name": "X"}).status_code == 404
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"name": "X"}).status_code == 404
     assert counts() == before
 
 
 # --- teaching assignments ----------------------------------------------------------------------
 
 
-def test_teaching_set_replace_and_remove(world, login):
+def test_teaching_set_replace_and_remove(world, client):
     s1 = world.school1
     klass = s1.class_b
     toan = Subject.objects.get(code="TOAN")
     van = Subject.objects.filter(levels__contains="THCS").exclude(pk=toan.pk).order_by("name").first()
-    client = login(s1.users["clerk"])
+    login_verified(client, s1.users["clerk"])
     detail = reverse("registry:class_detail", args=[klass.pk])
     url = reverse("registry:class_teaching_set", args=[klass.pk])
     assert url in client.get(detail).content.decode()
@@ -142,9 +126,9 @@ def test_teaching_set_replace_and_remove(world, login):
     assert AuditEvent.objects.filter(action="class.teaching_assignment_remove", object_id=str(assignment.pk)).exists()
 
 
-def test_teaching_set_refusals_write_nothing(world, login):
+def test_teaching_set_refusals_write_nothing(world, client):
     s1, s2 = world.school1, world.school2
-    client = login(s1.users["principal"])
+    login_verified(client, s1.users["principal"])
     url = reverse("registry:class_teaching_set", args=[s1.class_a.pk])
     toan = Subject.objects.get(code="TOAN")
     before = counts()
@@ -188,8 +172,8 @@ def staff_data(world, **overrides):
     return data
 
 
-def test_staff_create_happy_path(world, login):
-    client = login(world.school1.users["principal"])
+def test_staff_create_happy_path(world, client):
+    login_verified(client, world.school1.users["principal"])
     url = reverse("registry:staff_create")
     assert url in client.get(reverse("registry:staff_list")).content.decode()
     page = client.get(url)
@@ -219,8 +203,8 @@ def test_staff_create_happy_path(world, login):
         ({"digital_skills_trained_on": "2099-01-01"}, "digital_skills_trained_on", "sau ngày hôm nay"),
     ],
 )
-def test_staff_create_refused_writes_nothing(world, login, overrides, field, message):
-    client = login(world.school1.users["clerk"])
+def test_staff_create_refused_writes_nothing(world, client, overrides, field, message):
+    login_verified(client, world.school1.users["clerk"])
     before = counts()
     response = client.post(reverse("registry:staff_create"), staff_data(world, **overrides))
     assert response.status_code == 200
@@ -228,15 +212,16 @@ def test_staff_create_refused_writes_nothing(world, login, overrides, field, mes
     assert counts() == before
 
 
-def test_staff_create_permissions(world, login):
+def test_staff_create_permissions(world, client):
     s1, s2 = world.school1, world.school2
     url = reverse("registry:staff_create")
     before = counts()
     for role in ("homeroom_teacher", "librarian", "vice_principal"):  # none holds staff.change
-        client = login(s1.users[role])
+        login_verified(client, s1.users[role])
         assert client.get(url).status_code == 403, role
         assert client.post(url, staff_data(world)).status_code == 403, role
     # Another school's principal cannot name this school as the unit.
-    response = login(s2.users["principal"]).post(url, staff_data(world))
+    login_verified(client, s2.users["principal"])
+    response = client.post(url, staff_data(world))
     assert response.status_code == 200 and "unit" in response.context["form"].errors
     assert counts() == before

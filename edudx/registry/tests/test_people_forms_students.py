@@ -8,27 +8,11 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from edudx.core.crypto import decrypt
 from edudx.core.models import AuditEvent
 from edudx.registry.models import ClassMembership, GuardianLink, Person, Student
-
-
-@pytest.fixture
-def login(client):
-    """Sign in as ``user`` with a verified second factor in the session (the TOTP middleware asks for it)."""
-
-    def _login(user):
-        client.force_login(user)
-        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-        return client
-
-    return _login
+from edudx.testing import login_verified
 
 
 def section(body, testid):
@@ -68,8 +52,8 @@ def new_student(world, **overrides):
 # --- student_create ----------------------------------------------------------------------------
 
 
-def test_student_create_happy_path(world, login):
-    client = login(world.school1.users["clerk"])
+def test_student_create_happy_path(world, client):
+    login_verified(client, world.school1.users["clerk"])
     list_body = client.get(reverse("registry:student_list")).content.decode()
     assert reverse("registry:student_create") in list_body
     form = client.get(reverse("registry:student_create"))
@@ -99,10 +83,10 @@ def test_student_create_happy_path(world, login):
         ({"date_of_birth": "2099-01-01"}, "date_of_birth", "sau ngày hôm nay"),
     ],
 )
-def test_student_create_refused_writes_nothing(world, login, overrides, field, message):
+def test_student_create_refused_writes_nothing(world, client, overrides, field, message):
     if overrides.get("moet_code") == "DUP":
         overrides = {"moet_code": world.school2.students_a[0].moet_code}
-    client = login(world.school1.users["principal"])
+    login_verified(client, world.school1.users["principal"])
     before = counts()
     response = client.post(reverse("registry:student_create"), new_student(world, **overrides))
     assert response.status_code == 200
@@ -111,8 +95,8 @@ def test_student_create_refused_writes_nothing(world, login, overrides, field, m
     assert counts() == before
 
 
-def test_student_create_class_of_another_school_refused(world, login):
-    client = login(world.school1.users["principal"])
+def test_student_create_class_of_another_school_refused(world, client):
+    login_verified(client, world.school1.users["principal"])
     before = counts()
     response = client.post(
         reverse("registry:student_create"), new_student(world, school_class=world.school2.class_a.pk)
@@ -125,13 +109,13 @@ def test_student_create_class_of_another_school_refused(world, login):
     assert counts() == before
 
 
-def test_student_create_class_of_other_school_same_actor(world, login):
+def test_student_create_class_of_other_school_same_actor(world, client):
     """An actor keeping students in both schools: the form pairs the class with the school chosen."""
     from edudx.testing import grant
 
     clerk = world.school1.users["clerk"]
     grant(clerk, "clerk", world.school2.school)
-    client = login(clerk)
+    login_verified(client, clerk)
     before = counts()
     response = client.post(
         reverse("registry:student_create"), new_student(world, school_class=world.school2.class_a.pk)
@@ -142,8 +126,8 @@ def test_student_create_class_of_other_school_same_actor(world, login):
 
 
 @pytest.mark.parametrize("role", ["homeroom_teacher", "librarian", "guardian"])
-def test_student_create_forbidden_without_student_change(world, login, role):
-    client = login(world.school1.users[role])
+def test_student_create_forbidden_without_student_change(world, client, role):
+    login_verified(client, world.school1.users[role])
     before = counts()
     assert client.get(reverse("registry:student_create")).status_code == 403
     assert client.post(reverse("registry:student_create"), new_student(world)).status_code == 403
@@ -168,9 +152,9 @@ def edit_data(student, **overrides):
     return data
 
 
-def test_student_edit_happy_path(world, login):
+def test_student_edit_happy_path(world, client):
     student = world.school1.students_a[2]
-    client = login(world.school1.users["vice_principal"])
+    login_verified(client, world.school1.users["vice_principal"])
     url = reverse("registry:student_edit", args=[student.pk])
     page = client.get(url).content.decode()
     assert student.moet_code in page and 'name="moet_code"' not in page  # shown, not editable
@@ -189,9 +173,9 @@ def test_student_edit_happy_path(world, login):
     assert Student.objects.get(pk=student.pk).moet_code == student.moet_code
 
 
-def test_student_edit_bad_personal_id_writes_nothing(world, login):
+def test_student_edit_bad_personal_id_writes_nothing(world, client):
     student = world.school1.students_a[2]
-    client = login(world.school1.users["principal"])
+    login_verified(client, world.school1.users["principal"])
     before = (counts(), Person.objects.get(pk=student.person_id).full_name)
     for bad, message in (("0793149", "12 chữ số"), ("999314000001", "không tồn tại")):
         response = client.post(
@@ -208,28 +192,34 @@ def test_student_edit_bad_personal_id_writes_nothing(world, login):
     assert counts()[:4] == before[0][:4]
 
 
-def test_student_edit_permissions(world, login):
+def test_student_edit_permissions(world, client):
     s1, s2 = world.school1, world.school2
     url = reverse("registry:student_edit", args=[s1.students_a[0].pk])
-    assert login(s1.users["homeroom_teacher"]).get(url).status_code == 403  # sees the pupil, may not change
-    assert login(s1.users["librarian"]).get(url).status_code == 403
+    login_verified(client, s1.users["homeroom_teacher"])
+    assert client.get(url).status_code == 403  # sees the pupil, may not change
+    login_verified(client, s1.users["librarian"])
+    assert client.get(url).status_code == 403
     before = counts()
-    assert login(s1.users["librarian"]).post(url, edit_data(s1.students_a[0], full_name="X")).status_code == 403
-    assert login(s2.users["principal"]).get(url).status_code == 404
-    assert login(s2.users["principal"]).post(url, edit_data(s1.students_a[0], full_name="X")).status_code == 404
+    login_verified(client, s1.users["librarian"])
+    assert client.post(url, edit_data(s1.students_a[0], full_name="X")).status_code == 403
+    login_verified(client, s2.users["principal"])
+    assert client.get(url).status_code == 404
+    login_verified(client, s2.users["principal"])
+    assert client.post(url, edit_data(s1.students_a[0], full_name="X")).status_code == 404
     assert counts() == before
-    body = login(s1.users["homeroom_teacher"]).get(reverse("registry:student_detail", args=[s1.students_a[0].pk]))
+    login_verified(client, s1.users["homeroom_teacher"])
+    body = client.get(reverse("registry:student_detail", args=[s1.students_a[0].pk]))
     assert reverse("registry:student_edit", args=[s1.students_a[0].pk]) not in body.content.decode()
 
 
 # --- class move --------------------------------------------------------------------------------
 
 
-def test_student_move_happy_path_and_refusals(world, login):
+def test_student_move_happy_path_and_refusals(world, client):
     s1, s2 = world.school1, world.school2
     student = s1.students_a[2]
     url = reverse("registry:student_move", args=[student.pk])
-    client = login(s1.users["clerk"])
+    login_verified(client, s1.users["clerk"])
     page = client.get(url)
     assert page.status_code == 200
     choices = list(page.context["form"].fields["to_class"].queryset)
@@ -251,11 +241,11 @@ def test_student_move_happy_path_and_refusals(world, login):
     assert "Lớp 6A2 · 2025-2026" in detail
 
 
-def test_student_move_places_a_pupil_without_class(world, login):
+def test_student_move_places_a_pupil_without_class(world, client):
     s1 = world.school1
     student = s1.students_a[2]
     ClassMembership.objects.filter(student=student).delete()
-    client = login(s1.users["principal"])
+    login_verified(client, s1.users["principal"])
     response = client.post(
         reverse("registry:student_move", args=[student.pk]), {"to_class": s1.class_a.pk, "on": "2025-10-01"}
     )
@@ -263,26 +253,26 @@ def test_student_move_places_a_pupil_without_class(world, login):
     assert ClassMembership.objects.get(student=student).school_class == s1.class_a
 
 
-def test_student_move_permissions(world, login):
+def test_student_move_permissions(world, client):
     s1, s2 = world.school1, world.school2
     url = reverse("registry:student_move", args=[s1.students_a[0].pk])
     before = counts()
-    assert (
-        login(s1.users["homeroom_teacher"]).post(url, {"to_class": s1.class_b.pk, "on": "2025-10-01"}).status_code
-        == 403
-    )
-    assert login(s1.users["librarian"]).get(url).status_code == 403
-    assert login(s2.users["principal"]).post(url, {"to_class": s1.class_b.pk, "on": "2025-10-01"}).status_code == 404
+    login_verified(client, s1.users["homeroom_teacher"])
+    assert client.post(url, {"to_class": s1.class_b.pk, "on": "2025-10-01"}).status_code == 403
+    login_verified(client, s1.users["librarian"])
+    assert client.get(url).status_code == 403
+    login_verified(client, s2.users["principal"])
+    assert client.post(url, {"to_class": s1.class_b.pk, "on": "2025-10-01"}).status_code == 404
     assert counts() == before
 
 
 # --- guardians ---------------------------------------------------------------------------------
 
 
-def test_guardian_add_new_person_then_remove(world, login):
+def test_guardian_add_new_person_then_remove(world, client):
     s1 = world.school1
     student = s1.students_a[2]
-    client = login(s1.users["clerk"])
+    login_verified(client, s1.users["clerk"])
     detail_url = reverse("registry:student_detail", args=[student.pk])
     add_url = reverse("registry:guardian_link_add", args=[student.pk])
     assert add_url in client.get(detail_url).content.decode()
@@ -317,7 +307,7 @@ def test_guardian_add_new_person_then_remove(world, login):
     assert "Nguyễn Thị Mai" not in section(body, "guardians")
 
 
-def test_guardian_add_existing_person_by_personal_id(world, login):
+def test_guardian_add_existing_person_by_personal_id(world, client):
     """A teacher of the school who is also a parent: linked by the exact number, no new person."""
     s1 = world.school1
     teacher = s1.homeroom_a.person
@@ -328,7 +318,7 @@ def test_guardian_add_existing_person_by_personal_id(world, login):
     teacher.personal_id_last3 = "456"
     teacher.save()
     student = s1.students_b[0]
-    client = login(s1.users["principal"])
+    login_verified(client, s1.users["principal"])
     persons = Person.objects.count()
     response = client.post(
         reverse("registry:guardian_link_add", args=[student.pk]),
@@ -346,11 +336,11 @@ def test_guardian_add_existing_person_by_personal_id(world, login):
     assert "đã được liên kết" in " ".join(response.context["form"].errors["existing_personal_id"])
 
 
-def test_guardian_add_refusals_write_nothing(world, login):
+def test_guardian_add_refusals_write_nothing(world, client):
     s1, s2 = world.school1, world.school2
     student = s1.students_a[2]
     url = reverse("registry:guardian_link_add", args=[student.pk])
-    client = login(s1.users["principal"])
+    login_verified(client, s1.users["principal"])
     before = counts()
     cases = [
         ({"relation": "mother", "full_name": "Lê Thị Hoa", "personal_id": "07918500012"}, "personal_id", "12 chữ số"),
@@ -373,28 +363,30 @@ def test_guardian_add_refusals_write_nothing(world, login):
     add = reverse("registry:guardian_link_add", args=[a_student.pk])
     remove = reverse("registry:guardian_link_remove", args=[a_student.pk, link.pk])
     for role in ("homeroom_teacher", "librarian"):
-        c = login(s1.users[role])
-        assert c.get(add).status_code == 403, role
-        assert c.post(add, {"relation": "mother", "full_name": "X"}).status_code == 403, role
-    assert login(s1.users["homeroom_teacher"]).post(remove).status_code == 403
-    assert login(s2.users["principal"]).get(add).status_code == 404
-    assert login(s2.users["principal"]).post(remove).status_code == 404
+        login_verified(client, s1.users[role])
+        assert client.get(add).status_code == 403, role
+        assert client.post(add, {"relation": "mother", "full_name": "X"}).status_code == 403, role
+    login_verified(client, s1.users["homeroom_teacher"])
+    assert client.post(remove).status_code == 403
+    login_verified(client, s2.users["principal"])
+    assert client.get(add).status_code == 404
+    login_verified(client, s2.users["principal"])
+    assert client.post(remove).status_code == 404
     # A link id of another pupil does not open under this pupil's address.
-    assert (
-        login(s1.users["principal"])
-        .get(reverse("registry:guardian_link_remove", args=[student.pk, link.pk]))
-        .status_code
-        == 404
-    )
+    login_verified(client, s1.users["principal"])
+    assert client.get(reverse("registry:guardian_link_remove", args=[student.pk, link.pk])).status_code == 404
     assert counts() == before
     assert GuardianLink.objects.filter(pk=link.pk).exists()
 
 
-def test_menu_lists_guardians_years_and_infrastructure(world, login):
-    body = login(world.school1.users["principal"]).get(reverse("registry:student_list")).content.decode()
+def test_menu_lists_guardians_years_and_infrastructure(world, client):
+    login_verified(client, world.school1.users["principal"])
+    body = client.get(reverse("registry:student_list")).content.decode()
     assert reverse("registry:guardian_list") in body and reverse("registry:year_list") in body
     assert reverse("registry:infrastructure_overview") not in body
-    body = login(world.authority_users["authority_leader"]).get(reverse("registry:student_list")).content.decode()
+    login_verified(client, world.authority_users["authority_leader"])
+    body = client.get(reverse("registry:student_list")).content.decode()
     assert reverse("registry:infrastructure_overview") in body
-    body = login(world.school1.users["subject_teacher"]).get(reverse("registry:year_list")).content.decode()
+    login_verified(client, world.school1.users["subject_teacher"])
+    body = client.get(reverse("registry:year_list")).content.decode()
     assert reverse("registry:guardian_list") not in body  # no guardian.view for a subject teacher

@@ -4,30 +4,14 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from openpyxl import load_workbook
 
 from edudx.core.crypto import encrypt, lookup_hash
 from edudx.core.models import AuditEvent, SensitiveRead
 from edudx.registry.models import ClassMembership, SchoolClass, SchoolYear, StaffMember, Student, StudentSchoolStint
+from edudx.testing import login_verified
 
 FULL_ID = "079215000321"
-
-
-@pytest.fixture
-def login(client):
-    """Sign in as ``user``; roles that must use a second factor get a verified device in the session."""
-
-    def _login(user):
-        client.force_login(user)
-        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-        return client
-
-    return _login
 
 
 @pytest.fixture
@@ -51,7 +35,7 @@ def names_in(response, students):
 # --- the permission matrix through the pages ------------------------------------------------
 
 
-def test_student_list_matrix(world, login):
+def test_student_list_matrix(world, client):
     s1, s2 = world.school1, world.school2
     everyone1 = s1.students_a + s1.students_b
     everyone2 = s2.students_a + s2.students_b
@@ -65,12 +49,13 @@ def test_student_list_matrix(world, login):
         world.nobody: set(),
     }
     for user, visible in expected.items():
-        response = login(user).get(url)
+        login_verified(client, user)
+        response = client.get(url)
         assert response.status_code == 200, user
         assert names_in(response, everyone1 + everyone2) == visible, user.username
 
 
-def test_student_detail_matrix(world, login, pupil):
+def test_student_detail_matrix(world, client, pupil):
     s1, s2 = world.school1, world.school2
     own = reverse("registry:student_detail", args=[pupil.pk])
     other_school = reverse("registry:student_detail", args=[s2.students_a[0].pk])
@@ -87,14 +72,14 @@ def test_student_detail_matrix(world, login, pupil):
         (world.nobody, {own: 404}),
     ]
     for user, urls in cases:
-        client = login(user)
+        login_verified(client, user)
         for url, status in urls.items():
             assert client.get(url).status_code == status, (user.username, url)
 
 
-def test_student_sees_only_self(world, login):
+def test_student_sees_only_self(world, client):
     me = world.school1.students_a[1]
-    client = login(world.school1.users["student"])
+    login_verified(client, world.school1.users["student"])
     assert client.get(reverse("registry:student_detail", args=[me.pk])).status_code == 200
     assert client.get(reverse("registry:student_detail", args=[world.school1.students_a[0].pk])).status_code == 404
 
@@ -105,7 +90,7 @@ def test_anonymous_is_sent_to_log_in(client, world):
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_class_pages_matrix(world, login):
+def test_class_pages_matrix(world, client):
     s1, s2 = world.school1, world.school2
     a, b, other = (reverse("registry:class_detail", args=[k.pk]) for k in (s1.class_a, s1.class_b, s2.class_a))
     cases = [
@@ -116,33 +101,41 @@ def test_class_pages_matrix(world, login):
         (world.authority_users["authority_leader"], {a: 200, b: 200, other: 200}),
     ]
     for user, urls in cases:
-        client = login(user)
+        login_verified(client, user)
         for url, status in urls.items():
             assert client.get(url).status_code == status, (user.username, url)
-    body = login(s1.users["homeroom_teacher"]).get(reverse("registry:class_list")).content.decode()
+    login_verified(client, s1.users["homeroom_teacher"])
+    body = client.get(reverse("registry:class_list")).content.decode()
     assert ">6A1<" in body and ">6A2<" not in body
 
 
-def test_class_detail_shows_members_homeroom_and_teaching(world, login):
+def test_class_detail_shows_members_homeroom_and_teaching(world, client):
     s1 = world.school1
-    body = login(s1.users["principal"]).get(reverse("registry:class_detail", args=[s1.class_b.pk])).content.decode()
+    login_verified(client, s1.users["principal"])
+    body = client.get(reverse("registry:class_detail", args=[s1.class_b.pk])).content.decode()
     assert all(s.person.full_name in body for s in s1.students_b)
     assert "Toán" in body and s1.subject_teacher.person.full_name in body
-    body = login(s1.users["principal"]).get(reverse("registry:class_detail", args=[s1.class_a.pk])).content.decode()
+    login_verified(client, s1.users["principal"])
+    body = client.get(reverse("registry:class_detail", args=[s1.class_a.pk])).content.decode()
     assert s1.homeroom_a.person.full_name in body
 
 
-def test_guardian_list_matrix(world, login):
+def test_guardian_list_matrix(world, client):
     s1 = world.school1
     url = reverse("registry:guardian_list")
-    assert "Phụ huynh a" in login(s1.users["principal"]).get(url).content.decode()
-    assert "Phụ huynh b" not in login(s1.users["principal"]).get(url).content.decode()
-    assert "Phụ huynh a" in login(s1.users["homeroom_teacher"]).get(url).content.decode()
-    assert "Phụ huynh a" not in login(s1.users["subject_teacher"]).get(url).content.decode()
+    login_verified(client, s1.users["principal"])
+    assert "Phụ huynh a" in client.get(url).content.decode()
+    login_verified(client, s1.users["principal"])
+    assert "Phụ huynh b" not in client.get(url).content.decode()
+    login_verified(client, s1.users["homeroom_teacher"])
+    assert "Phụ huynh a" in client.get(url).content.decode()
+    login_verified(client, s1.users["subject_teacher"])
+    assert "Phụ huynh a" not in client.get(url).content.decode()
 
 
-def test_guardian_gets_child_cards(world, login):
-    response = login(world.school1.users["guardian"]).get(reverse("registry:student_list"))
+def test_guardian_gets_child_cards(world, client):
+    login_verified(client, world.school1.users["guardian"])
+    response = client.get(reverse("registry:student_list"))
     body = response.content.decode()
     assert "Con em của tôi" in body
     assert 'data-testid="student-cards"' in body
@@ -152,23 +145,25 @@ def test_guardian_gets_child_cards(world, login):
     assert "/org/units/" not in body  # a guardian cannot open unit pages: plain names in the breadcrumb
 
 
-def test_staff_pages(world, login):
+def test_staff_pages(world, client):
     s1, s2 = world.school1, world.school2
     own = reverse("registry:staff_detail", args=[s1.homeroom_a.pk])
     other = reverse("registry:staff_detail", args=[s2.homeroom_a.pk])
-    client = login(s1.users["subject_teacher"])  # staff.view on the school
+    login_verified(client, s1.users["subject_teacher"])  # staff.view on the school
     assert client.get(own).status_code == 200
     assert client.get(other).status_code == 404
     assert client.get(reverse("registry:staff_edit", args=[s1.homeroom_a.pk])).status_code == 403
-    assert login(s1.users["guardian"]).get(own).status_code == 404
-    assert login(s2.users["clerk"]).get(reverse("registry:staff_edit", args=[s1.homeroom_a.pk])).status_code == 404
+    login_verified(client, s1.users["guardian"])
+    assert client.get(own).status_code == 404
+    login_verified(client, s2.users["clerk"])
+    assert client.get(reverse("registry:staff_edit", args=[s1.homeroom_a.pk])).status_code == 404
 
 
-def test_staff_edit_saves_through_service(world, login):
+def test_staff_edit_saves_through_service(world, client):
     s1 = world.school1
     member = s1.homeroom_a
     url = reverse("registry:staff_edit", args=[member.pk])
-    client = login(s1.users["clerk"])
+    login_verified(client, s1.users["clerk"])
     assert client.get(url).status_code == 200
     toan = 0
     from edudx.registry.models import Subject
@@ -202,8 +197,8 @@ def test_staff_edit_saves_through_service(world, login):
 # --- personal ID: masked everywhere, revealed once with a reason ---------------------------
 
 
-def test_personal_id_is_masked_in_list_detail_and_exports(world, login, pupil):
-    client = login(world.school1.users["principal"])
+def test_personal_id_is_masked_in_list_detail_and_exports(world, client, pupil):
+    login_verified(client, world.school1.users["principal"])
     for url in (
         reverse("registry:student_list"),
         reverse("registry:student_detail", args=[pupil.pk]),
@@ -215,11 +210,13 @@ def test_personal_id_is_masked_in_list_detail_and_exports(world, login, pupil):
     assert csv.startswith("\ufeff") and FULL_ID not in csv and "321" in csv
 
 
-def test_reveal_flow(world, login, pupil):
+def test_reveal_flow(world, client, pupil):
     url = reverse("registry:student_reveal_id", args=[pupil.pk])
-    assert login(world.school1.users["clerk"]).get(url).status_code == 403
-    assert login(world.school2.users["principal"]).get(url).status_code == 404
-    client = login(world.school1.users["principal"])
+    login_verified(client, world.school1.users["clerk"])
+    assert client.get(url).status_code == 403
+    login_verified(client, world.school2.users["principal"])
+    assert client.get(url).status_code == 404
+    login_verified(client, world.school1.users["principal"])
     page = client.get(url)
     assert page.status_code == 200 and FULL_ID not in page.content.decode()
     refused = client.post(url, {"reason": ""})
@@ -237,8 +234,8 @@ def test_reveal_flow(world, login, pupil):
 # --- exports --------------------------------------------------------------------------------
 
 
-def test_exports_stay_within_permissions(world, login):
-    client = login(world.school1.users["homeroom_teacher"])
+def test_exports_stay_within_permissions(world, client):
+    login_verified(client, world.school1.users["homeroom_teacher"])
     response = client.get(reverse("registry:student_list") + "?export=xlsx")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     import io
@@ -258,12 +255,14 @@ def test_exports_stay_within_permissions(world, login):
 # --- transfer, class creation, years and the roll-over through the pages --------------------
 
 
-def test_transfer_page(world, login):
+def test_transfer_page(world, client):
     student = world.school1.students_a[2]
     url = reverse("registry:student_transfer", args=[student.pk])
-    assert login(world.school1.users["homeroom_teacher"]).get(url).status_code == 403
-    assert login(world.school2.users["clerk"]).get(url).status_code == 404
-    client = login(world.school1.users["clerk"])
+    login_verified(client, world.school1.users["homeroom_teacher"])
+    assert client.get(url).status_code == 403
+    login_verified(client, world.school2.users["clerk"])
+    assert client.get(url).status_code == 404
+    login_verified(client, world.school1.users["clerk"])
     assert client.get(url).status_code == 200
     response = client.post(
         url, {"to_school": world.school2.school.pk, "on": "2026-02-02", "reason": "Chuyển nơi cư trú"}
@@ -274,15 +273,17 @@ def test_transfer_page(world, login):
     assert StudentSchoolStint.objects.filter(student=student).count() == 2
     # Now it belongs to school 2: school 1 gets 404, school 2 sees the history.
     assert client.get(reverse("registry:student_detail", args=[student.pk])).status_code == 404
-    body = login(world.school2.users["principal"]).get(reverse("registry:student_detail", args=[student.pk]))
+    login_verified(client, world.school2.users["principal"])
+    body = client.get(reverse("registry:student_detail", args=[student.pk]))
     text = body.content.decode()
     assert "Trường THCS Một" in text and "Chuyển nơi cư trú" in text
 
 
-def test_class_create_page(world, login):
+def test_class_create_page(world, client):
     url = reverse("registry:class_create")
-    assert login(world.school1.users["homeroom_teacher"]).get(url).status_code == 403
-    client = login(world.school1.users["clerk"])
+    login_verified(client, world.school1.users["homeroom_teacher"])
+    assert client.get(url).status_code == 403
+    login_verified(client, world.school1.users["clerk"])
     from edudx.registry.models import Grade
 
     data = {
@@ -303,8 +304,9 @@ def test_class_create_page(world, login):
     assert response.status_code == 200 and not SchoolClass.objects.filter(name="7A7").exists()
 
 
-def test_breadcrumb_shows_organisation_path(world, login, pupil):
-    body = login(world.school1.users["principal"]).get(reverse("registry:student_detail", args=[pupil.pk]))
+def test_breadcrumb_shows_organisation_path(world, client, pupil):
+    login_verified(client, world.school1.users["principal"])
+    body = client.get(reverse("registry:student_detail", args=[pupil.pk]))
     text = body.content.decode()
     crumbs = text[text.index('class="breadcrumb') : text.index("</ol>")]
     order = [
@@ -314,11 +316,13 @@ def test_breadcrumb_shows_organisation_path(world, login, pupil):
     assert f"/org/units/{world.school1.school.pk}/" in crumbs
 
 
-def test_year_list_and_create(world, login):
+def test_year_list_and_create(world, client):
     url = reverse("registry:year_list")
-    assert "2025-2026" in login(world.school1.users["guardian"]).get(url).content.decode()
-    assert login(world.school1.users["principal"]).post(url, {"code": "2026-2027"}).status_code == 403
-    client = login(world.authority_users["authority_leader"])
+    login_verified(client, world.school1.users["guardian"])
+    assert "2025-2026" in client.get(url).content.decode()
+    login_verified(client, world.school1.users["principal"])
+    assert client.post(url, {"code": "2026-2027"}).status_code == 403
+    login_verified(client, world.authority_users["authority_leader"])
     response = client.post(
         url,
         {
@@ -332,7 +336,7 @@ def test_year_list_and_create(world, login):
     assert response.status_code == 302 and SchoolYear.objects.filter(code="2026-2027").exists()
 
 
-def test_year_rollover_page_previews_then_executes(world, login):
+def test_year_rollover_page_previews_then_executes(world, client):
     s1 = world.school1
     to_year = SchoolYear.objects.create(
         code="2026-2027",
@@ -342,12 +346,14 @@ def test_year_rollover_page_previews_then_executes(world, login):
         semester2_starts_on=dt.date(2027, 1, 18),
     )
     url = reverse("registry:year_rollover")
-    assert login(s1.users["homeroom_teacher"]).get(url).status_code == 403
+    login_verified(client, s1.users["homeroom_teacher"])
+    assert client.get(url).status_code == 403
     params = {"school": s1.school.pk, "from_year": world.year.pk, "to_year": to_year.pk}
     # Another school's principal cannot pick school 1: the form refuses it, nothing changes.
-    other = login(world.school2.users["principal"]).post(url, {**params, "confirm": "1"})
+    login_verified(client, world.school2.users["principal"])
+    other = client.post(url, {**params, "confirm": "1"})
     assert other.status_code == 200 and not SchoolClass.objects.filter(year=to_year).exists()
-    client = login(s1.users["principal"])
+    login_verified(client, s1.users["principal"])
     preview = client.get(url, params)
     body = preview.content.decode()
     assert preview.status_code == 200 and "7A1" in body and "Xác nhận chuyển năm học" in body
@@ -365,12 +371,12 @@ def test_year_rollover_page_previews_then_executes(world, login):
     assert SchoolClass.objects.filter(year=to_year).count() == 2
 
 
-def test_student_list_query_count_is_fixed(world, login, django_assert_max_num_queries):
+def test_student_list_query_count_is_fixed(world, client, django_assert_max_num_queries):
     """The whole page (session, user, grants, filters, rows) stays bounded as rows grow."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client = login(world.school1.users["principal"])
+    login_verified(client, world.school1.users["principal"])
     url = reverse("registry:student_list")
     client.get(url)
     with CaptureQueriesContext(connection) as few:

@@ -10,22 +10,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from openpyxl import load_workbook
 
 from edudx.core.permissions import Actor
 from edudx.registry.imports import quality
 from edudx.registry.models import ClassMembership
-
-
-def login_verified(client, user):
-    device = TOTPDevice.objects.create(user=user, name="Ứng dụng xác thực", confirmed=True)
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
+from edudx.testing import login_verified
 
 
 @pytest.fixture

@@ -6,24 +6,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_static.models import StaticDevice
 
 from edudx.core import services as core_services
 from edudx.core.enums import OrgUnitKind, Ownership, Role, SchoolLevel
 from edudx.core.models import AuditEvent
 from edudx.registry.enums import InternetType, StaffPosition
 from edudx.registry.models import Grade, SchoolClass, SchoolInfrastructure, StaffMember
-from edudx.testing import make_person
-
-
-def login(client, user):
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
+from edudx.testing import login_verified, make_person
 
 
 def _leader(world):
@@ -57,7 +46,7 @@ def _add_schools(world, count):
 
 
 def test_list_shows_counts_of_the_current_year(world, client):
-    login(client, _leader(world))
+    login_verified(client, _leader(world))
     response = client.get(reverse("registry:school_list"))
     assert response.status_code == 200
     rows = {s.name: s for s in response.context["object_list"]}
@@ -68,7 +57,7 @@ def test_list_shows_counts_of_the_current_year(world, client):
 
 def test_search_ignores_diacritics_and_filters_apply(world, client):
     _add_schools(world, 2)
-    login(client, _leader(world))
+    login_verified(client, _leader(world))
     url = reverse("registry:school_list")
     names = lambda r: sorted(s.name for s in r.context["object_list"])  # noqa: E731
     assert names(client.get(url, {"q": "truong thcs mot"})) == ["Trường THCS Một"]
@@ -79,7 +68,7 @@ def test_search_ignores_diacritics_and_filters_apply(world, client):
 
 
 def test_principal_sees_only_own_school_and_404_on_other(world, client):
-    login(client, world.school1.users[Role.PRINCIPAL])
+    login_verified(client, world.school1.users[Role.PRINCIPAL])
     response = client.get(reverse("registry:school_list"))
     assert [s.name for s in response.context["object_list"]] == ["Trường THCS Một"]
     assert client.get(reverse("registry:school_detail", args=[world.school2.school.pk])).status_code == 404
@@ -88,7 +77,7 @@ def test_principal_sees_only_own_school_and_404_on_other(world, client):
 
 def test_subject_teacher_counts_only_what_policies_allow(world, client):
     """A subject teacher may see the school but only the class they teach and its pupils."""
-    login(client, world.school1.users[Role.SUBJECT_TEACHER])
+    login_verified(client, world.school1.users[Role.SUBJECT_TEACHER])
     response = client.get(reverse("registry:school_detail", args=[world.school1.school.pk]))
     assert response.status_code == 200
     school = response.context["school"]
@@ -96,14 +85,14 @@ def test_subject_teacher_counts_only_what_policies_allow(world, client):
 
 
 def test_list_refused_without_school_view(world, client):
-    login(client, world.nobody)
+    login_verified(client, world.nobody)
     assert client.get(reverse("registry:school_list")).status_code == 403
     client.logout()
     assert client.get(reverse("registry:school_list")).status_code == 302
 
 
 def test_export_xlsx_and_csv(world, client):
-    login(client, world.school1.users[Role.PRINCIPAL])
+    login_verified(client, world.school1.users[Role.PRINCIPAL])
     csv = client.get(reverse("registry:school_list"), {"export": "csv"})
     body = b"".join(csv.streaming_content).decode("utf-8-sig")
     assert body.splitlines()[0].startswith("Tên trường,Mã trường,Cấp học")
@@ -117,7 +106,7 @@ def test_detail_shows_breadcrumb_counts_and_infrastructure(world, client):
     SchoolInfrastructure.objects.create(
         school=school, internet_type=InternetType.FIBER, bandwidth_mbps=300, classrooms=20, classrooms_with_projector=12
     )
-    login(client, world.school1.users[Role.CLERK])
+    login_verified(client, world.school1.users[Role.CLERK])
     response = client.get(reverse("registry:school_detail", args=[school.pk]))
     html = response.content.decode()
     assert "Phòng GDĐT Thử Nghiệm" in html and "Cáp quang" in html and "300 Mbps" in html
@@ -144,7 +133,7 @@ def _infra_data(**over):
 
 def test_school_it_updates_infrastructure_with_audit(world, client):
     school = world.school1.school
-    login(client, world.school1.users[Role.SCHOOL_IT])
+    login_verified(client, world.school1.users[Role.SCHOOL_IT])
     url = reverse("registry:school_infrastructure_edit", args=[school.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, _infra_data())
@@ -161,7 +150,7 @@ def test_school_it_updates_infrastructure_with_audit(world, client):
 
 def test_projector_rooms_cannot_exceed_classrooms(world, client):
     school = world.school1.school
-    login(client, world.school1.users[Role.PRINCIPAL])
+    login_verified(client, world.school1.users[Role.PRINCIPAL])
     url = reverse("registry:school_infrastructure_edit", args=[school.pk])
     response = client.post(url, _infra_data(classrooms="10", classrooms_with_projector="12"))
     assert response.status_code == 200
@@ -172,7 +161,7 @@ def test_projector_rooms_cannot_exceed_classrooms(world, client):
 
 def test_overview_for_authority_with_totals(world, client):
     _add_schools(world, 3)
-    login(client, _leader(world))
+    login_verified(client, _leader(world))
     response = client.get(reverse("registry:infrastructure_overview"))
     assert response.status_code == 200
     totals = response.context["totals"]
@@ -181,13 +170,13 @@ def test_overview_for_authority_with_totals(world, client):
     assert "Chưa khai báo" in response.content.decode()
     csv = client.get(reverse("registry:infrastructure_overview"), {"export": "csv"})
     assert "Trường Tiểu học Số 2" in b"".join(csv.streaming_content).decode("utf-8-sig")
-    login(client, world.school1.users[Role.PRINCIPAL])
+    login_verified(client, world.school1.users[Role.PRINCIPAL])
     assert client.get(reverse("registry:infrastructure_overview")).status_code == 403
 
 
 @pytest.mark.parametrize("url_name", ["registry:school_list", "registry:infrastructure_overview"])
 def test_query_count_does_not_grow_with_schools(world, client, url_name):
-    login(client, _leader(world))
+    login_verified(client, _leader(world))
     url = reverse(url_name)
     _add_schools(world, 1)  # 3 schools
     client.get(url)  # warm the session and caches

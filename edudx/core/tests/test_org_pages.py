@@ -244,3 +244,13 @@ def test_create_school_needs_level(world, client, leader):
     assert response.status_code == 200
     assert "Hãy chọn cấp học của trường." in response.content.decode()
     assert not OrgUnit.objects.filter(name="Trường X").exists()
+
+
+def test_tree_dates_typed_the_vietnamese_way_show_in_the_date_inputs(client, world):
+    from edudx.core.enums import Role
+    from edudx.testing import login_verified
+
+    login_verified(client, world.authority_users[Role.AUTHORITY_LEADER])
+    html = client.get("/org/?a=21/04/2025&b=02/07/2025").content.decode()
+    assert 'value="2025-04-21"' in html
+    assert 'value="2025-07-02"' in html

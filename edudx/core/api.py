@@ -15,7 +15,7 @@ from .enums import (
     SchoolLevel,
 )
 from .errors import Conflict, DomainError, NotPermitted, ValidationFailed
-from .models import AuditEvent, BaseModel, OrgUnit, OrgUnitEvent, RoleAssignment, SensitiveRead
+from .models import AuditEvent, BaseModel, OrgUnit, OrgUnitEvent, OrgUnitVersion, RoleAssignment, SensitiveRead
 from .permissions import Actor, Policy, actor_for, paths_q, policy_for, register, registered_models
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "OrgUnit",
     "OrgUnitEvent",
     "OrgUnitKind",
+    "OrgUnitVersion",
     "Ownership",
     "Policy",
     "Reach",

@@ -78,12 +78,32 @@ def orgunit_create(
     return unit
 
 
-def _close_version(unit: OrgUnit, on: dt.date) -> OrgUnitVersion:
+def _current_version(unit: OrgUnit, on: dt.date, *, strictly_after: bool = False) -> OrgUnitVersion:
+    """The unit's open version, locked; ``on`` may not precede it (history is never rewritten)."""
     current = OrgUnitVersion.objects.select_for_update().filter(unit=unit, valid_to__isnull=True).get()
-    if on <= current.valid_from:
+    if on < current.valid_from or (strictly_after and on == current.valid_from):
         raise ValidationFailed(
             f"Ngày hiệu lực phải sau {current.valid_from:%d/%m/%Y} (lần thay đổi gần nhất của '{unit.name}')."
         )
+    return current
+
+
+def _advance_version(
+    current: OrgUnitVersion, on: dt.date, *, event: OrgUnitEvent, name: str, parent: OrgUnit | None
+) -> None:
+    """Close ``current`` on ``on`` and open the next version; a second change on the same day (the 2025
+    reform renamed and re-parented schools on one date) amends the version opened that day instead."""
+    if on == current.valid_from:
+        current.name, current.parent, current.event = name, parent, event
+        current.save(update_fields=["name", "parent", "event"])
+        return
+    current.valid_to = on
+    current.save(update_fields=["valid_to"])
+    OrgUnitVersion.objects.create(unit=current.unit, name=name, parent=parent, valid_from=on, event=event)
+
+
+def _close_version(unit: OrgUnit, on: dt.date) -> OrgUnitVersion:
+    current = _current_version(unit, on, strictly_after=True)
     current.valid_to = on
     current.save(update_fields=["valid_to"])
     return current
@@ -99,7 +119,7 @@ def orgunit_rename(
         raise ValidationFailed("Tên mới phải khác tên hiện tại và không được để trống.")
     if unit.valid_to is not None:
         raise ValidationFailed("Không thể đổi tên đơn vị đã ngừng hoạt động.")
-    previous = _close_version(unit, effective_on)
+    current = _current_version(unit, effective_on)
     event = OrgUnitEvent.objects.create(
         kind=OrgEventKind.RENAME,
         unit=unit,
@@ -109,9 +129,7 @@ def orgunit_rename(
         legal_basis=legal_basis,
         recorded_by=_user(actor),
     )
-    OrgUnitVersion.objects.create(
-        unit=unit, name=new_name, parent=previous.parent, valid_from=effective_on, event=event
-    )
+    _advance_version(current, effective_on, event=event, name=new_name, parent=current.parent)
     before = {"name": unit.name}
     unit.name = new_name
     unit.save(update_fields=["name", "updated_at"])
@@ -149,7 +167,7 @@ def orgunit_move(
         raise ValidationFailed("Không thể chuyển một đơn vị vào chính đơn vị trực thuộc của nó.")
     if unit.parent_id == new_parent.pk:
         raise ValidationFailed("Đơn vị đã trực thuộc đơn vị này.")
-    _close_version(unit, effective_on)
+    current = _current_version(unit, effective_on)
     event = OrgUnitEvent.objects.create(
         kind=OrgEventKind.MOVE,
         unit=unit,
@@ -159,7 +177,7 @@ def orgunit_move(
         legal_basis=legal_basis,
         recorded_by=_user(actor),
     )
-    OrgUnitVersion.objects.create(unit=unit, name=unit.name, parent=new_parent, valid_from=effective_on, event=event)
+    _advance_version(current, effective_on, event=event, name=current.name, parent=new_parent)
     before = {"parent": unit.parent_id}
     unit.parent = new_parent
     unit.save(update_fields=["parent", "updated_at"])

@@ -154,3 +154,19 @@ def test_a_failed_service_leaves_no_audit_event(world):
     with pytest.raises(ValidationFailed):
         services.orgunit_close(actor=None, unit=world.authority, effective_on=REFORM)
     assert AuditEvent.objects.count() == count
+
+
+def test_a_rename_and_a_move_on_the_same_day_make_one_new_version(world):
+    school = world.school1.school
+    ward = _ward(world)
+    services.orgunit_rename(actor=None, unit=school, new_name="Trường THCS Phú Lợi", effective_on=REFORM)
+    services.orgunit_move(actor=None, unit=school, new_parent=ward, effective_on=REFORM)
+    versions = list(OrgUnitVersion.objects.filter(unit=school).order_by("valid_from"))
+    assert [(v.name, v.parent_id, v.valid_from, v.valid_to) for v in versions] == [
+        ("Trường THCS Một", world.authority.pk, dt.date(2000, 1, 1), REFORM),
+        ("Trường THCS Phú Lợi", ward.pk, REFORM, None),
+    ]
+    assert name_as_of(school, dt.date(2025, 6, 30)) == "Trường THCS Một"
+    # Closing needs a later day than the last change: a unit cannot open and close on one date.
+    with pytest.raises(ValidationFailed):
+        services.orgunit_close(actor=None, unit=school, effective_on=REFORM)

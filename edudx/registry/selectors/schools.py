@@ -4,12 +4,13 @@ so a page of schools costs the same number of queries whatever its length."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from edudx.core.api import Actor, OrgUnit, OrgUnitKind, policy_for
+from edudx.core.api import Actor, OrgUnit, OrgUnitKind, OrgUnitVersion, policy_for
 from edudx.core.rules import fold_vietnamese
 
 from ..enums import StudentStatus
@@ -73,31 +74,49 @@ def school_list(
     authority: OrgUnit | None = None,
     include_closed: bool = False,
     year: SchoolYear | None = None,
+    as_of: dt.date | None = None,
 ) -> QuerySet[OrgUnit]:
-    """Schools the actor may see, filtered; search ignores diacritics (“truong mot” finds “Trường Một”)."""
+    """Schools the actor may see, filtered; search ignores diacritics (“truong mot” finds “Trường Một”).
+
+    With ``as_of``, the schools that were open on that day, each annotated with the name it had and the
+    unit it answered to then (``name_then``, ``parent_then``); the authority filter means "under that
+    unit on that day". Without it, today's open schools, with today's names.
+    """
     schools = schools_visible(actor)
-    if not include_closed:
-        schools = schools.filter(valid_to__isnull=True)
+    if as_of is not None:
+        then = OrgUnitVersion.objects.filter(unit=OuterRef("pk"), valid_from__lte=as_of).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gt=as_of)
+        )
+        schools = schools.filter(Exists(then)).annotate(
+            name_then=Subquery(then.values("name")[:1]),
+            parent_then=Subquery(then.values("parent__name")[:1]),
+        )
+        if authority is not None:
+            schools = schools.filter(Exists(then.filter(parent=authority)))
+    else:
+        schools = schools.annotate(name_then=F("name"), parent_then=F("parent__name"))
+        if not include_closed:
+            schools = schools.filter(valid_to__isnull=True)
+        if authority is not None:
+            schools = schools.filter(path__startswith=authority.path)
     if level:
         schools = schools.filter(school_level=level)
     if ownership:
         schools = schools.filter(ownership=ownership)
-    if authority is not None:
-        schools = schools.filter(path__startswith=authority.path)
     search = fold_vietnamese(search)
     if search:
         # Names carry no folded column, so fold in Python over (id, name, code): one narrow query.
         words = search.split()
         matching = [
             pk
-            for pk, name, code in schools.values_list("pk", "name", "moet_code")
+            for pk, name, code in schools.values_list("pk", "name_then", "moet_code")
             if all(w in fold_vietnamese(name) for w in words) or search == (code or "").lower()
         ]
         schools = schools.filter(pk__in=matching)
     return (
         _with_counts(actor, schools, year or current_school_year())
         .select_related("parent", "infrastructure")
-        .order_by("name", "pk")
+        .order_by("name_then", "pk")
     )
 
 
@@ -108,12 +127,16 @@ def school_get(*, actor: Actor, school_id: int) -> OrgUnit | None:
 
 
 def school_authorities(actor: Actor) -> QuerySet[OrgUnit]:
-    """Authorities above the visible schools, for the "parent authority" filter."""
-    visible_paths = schools_visible(actor).values_list("path", flat=True)
+    """Authorities above the visible schools, today or at any earlier date, for the "parent authority"
+    filter (a closed office still filters the list "as of" a day when it existed)."""
+    visible = schools_visible(actor)
     ids: set[int] = set()
-    for path in visible_paths:
+    for path in visible.values_list("path", flat=True):
         ids.update(int(p) for p in path.strip("/").split("/") if p)
-    return OrgUnit.objects.filter(pk__in=ids, kind__in=[OrgUnitKind.AUTHORITY, OrgUnitKind.DEPARTMENT]).order_by("name")
+    former_parents = OrgUnitVersion.objects.filter(unit__in=visible, parent__isnull=False).values("parent_id")
+    return OrgUnit.objects.filter(
+        Q(pk__in=ids) | Q(pk__in=former_parents), kind__in=[OrgUnitKind.AUTHORITY, OrgUnitKind.DEPARTMENT]
+    ).order_by("name")
 
 
 def infrastructure_get(*, actor: Actor, school: OrgUnit) -> SchoolInfrastructure | None:

@@ -68,6 +68,13 @@ class SchoolFilterForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
     )
 
+    as_of = forms.DateField(
+        label="Tại ngày (để trống: hiện nay)",
+        required=False,
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+    )
+
     def __init__(self, *args: Any, authorities: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["authority"] = forms.ModelChoiceField(
@@ -87,6 +94,7 @@ class SchoolFilterForm(forms.Form):
             "level": data["level"],
             "ownership": data["ownership"],
             "authority": data["authority"],
+            "as_of": data["as_of"],
         }
 
 
@@ -117,11 +125,11 @@ def _value_label(choices: Any, value: str) -> str:
 
 
 SCHOOL_COLUMNS = [
-    Column("Tên trường", lambda s: s.name, 36),
+    Column("Tên trường", lambda s: s.name_then, 36),
     Column("Mã trường", lambda s: s.moet_code, 14),
     Column("Cấp học", lambda s: s.get_school_level_display(), 16),
     Column("Loại hình", lambda s: s.get_ownership_display(), 12),
-    Column("Đơn vị quản lý", lambda s: s.parent.name if s.parent else "", 30),
+    Column("Đơn vị quản lý", lambda s: s.parent_then or "", 30),
     Column("Số lớp", lambda s: s.class_count, 8),
     Column("Số học sinh", lambda s: s.student_count, 10),
     Column("Số CB-GV-NV", lambda s: s.staff_count, 10),
@@ -214,7 +222,7 @@ def _infra(school: OrgUnit, name: str, default: Any = 0) -> Any:
 
 
 INFRASTRUCTURE_COLUMNS = [
-    Column("Tên trường", lambda s: s.name, 36),
+    Column("Tên trường", lambda s: s.name_then, 36),
     Column("Mã trường", lambda s: s.moet_code, 14),
     Column("Cấp học", lambda s: s.get_school_level_display(), 16),
     Column("Internet", lambda s: _value_label(InternetType.choices, _infra(s, "internet_type", "")), 14),

@@ -1116,12 +1116,12 @@ def _commit(actor: Actor, job_id: int) -> ImportJob:
     job.summary = {**job.summary, **counts, "committed": counts}
     job.finished_at = now
     job.save(update_fields=["status", "processed_rows", "total_rows", "summary", "finished_at", "updated_at"])
-    # The validated rows were kept only to spare a second read of the file; once written they are
-    # personal data with no further use (data minimisation), so they go when the commit holds.
-    blob = job.summary.get("rows_blob")
-    if blob:
-        storage = job.file.storage
-        transaction.on_commit(lambda: storage.delete(blob) if storage.exists(blob) else None)
+    # The uploaded workbook and its validated rows hold children's personal data and have no further
+    # use once written (the audit trail keeps the file's hash): data minimisation says delete them,
+    # once the commit holds.
+    storage = job.file.storage
+    leftovers = [name for name in (job.summary.get("rows_blob"), job.file.name) if name]
+    transaction.on_commit(lambda: [storage.delete(name) for name in leftovers if storage.exists(name)])
     return job
 
 

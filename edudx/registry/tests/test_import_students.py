@@ -167,7 +167,7 @@ def test_import_list_search_filter_export(clerk_client, world):
     assert ws.cell(row=2, column=1).value == "lop-6.xlsx"
 
 
-def test_validated_rows_are_deleted_once_committed(world, django_capture_on_commit_callbacks):
+def test_uploaded_file_and_validated_rows_are_deleted_once_committed(world, django_capture_on_commit_callbacks):
     from edudx.core.permissions import Actor
     from edudx.registry.imports import services as import_services
 
@@ -177,9 +177,10 @@ def test_validated_rows_are_deleted_once_committed(world, django_capture_on_comm
         actor=clerk, school=world.school1.school, kind="students", uploaded=upload_file(data)
     )
     assert job.status == ImportStatus.PREVIEW
-    blob = job.summary["rows_blob"]
-    assert job.file.storage.exists(blob)
+    blob, upload = job.summary["rows_blob"], job.file.name
+    assert job.file.storage.exists(blob) and job.file.storage.exists(upload)
     with django_capture_on_commit_callbacks(execute=True):
         job = import_services.import_commit_run(actor=clerk, job_id=job.pk)
     assert job.status == ImportStatus.DONE
     assert not job.file.storage.exists(blob)
+    assert not job.file.storage.exists(upload)

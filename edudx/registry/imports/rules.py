@@ -27,6 +27,8 @@ RELATION_LABELS = {str(label): value for value, label in GuardianRelation.choice
 POSITION_LABELS = {str(label): value for value, label in StaffPosition.choices}
 QUALIFICATION_LABELS = {str(label): value for value, label in Qualification.choices}
 
+_HAS_DIGIT = re.compile(r"\d")
+
 
 @dataclass(frozen=True)
 class Col:
@@ -284,7 +286,7 @@ def clean_row(kind: str, row_number: int, values: dict[str, Any], ref: Reference
                 fail(col, f"Địa chỉ email «{text}» không hợp lệ.")
         elif col.kind == "name":
             value = normalise_name(text)
-            if any(ch.isdigit() for ch in value):
+            if _HAS_DIGIT.search(value):
                 fail(col, "Họ tên không được chứa chữ số.")
         elif col.kind == "code":
             value = text.replace(" ", "")

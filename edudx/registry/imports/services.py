@@ -873,15 +873,10 @@ _DATE_KEYS = {c.key for cols in COLUMNS.values() for c in cols if c.kind == "dat
 
 
 def _store_rows(job: ImportJob, rows: list[CleanRow]) -> str:
-    payload = [
-        [
-            r.row,
-            {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.data.items() if not k.startswith("_")},
-        ]
-        for r in rows
-    ]
+    # Keys starting with "_" are the planner's working values (model instances), not row data.
+    payload = [[r.row, {k: v for k, v in r.data.items() if k[0] != "_"}] for r in rows]
     # The rows hold personal ID numbers: encrypted at rest like the Person fields.
-    blob = encrypt(json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+    blob = encrypt(json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=dt.date.isoformat))
     return job.file.storage.save(f"{job.file.name}.rows", ContentFile(blob.encode()))
 
 

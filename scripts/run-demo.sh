@@ -12,6 +12,18 @@ export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-config.settings.local}"
 export TASK_BACKEND="${TASK_BACKEND:-db}"
 mkdir -p var
 
+# Debian packages for PDFs (fonts with Vietnamese glyphs, the HarfBuzz subsetter WeasyPrint needs).
+need=()
+for pkg in fonts-liberation2 libharfbuzz-subset0; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+    echo "==> apt-get install ${need[*]}"
+    { DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; } ||
+        echo "Cảnh báo: chưa cài được ${need[*]}; tạo PDF có thể lỗi hoặc thiếu dấu tiếng Việt." >&2
+fi
+
 echo "==> Cơ sở dữ liệu: migrate"
 $PY manage.py migrate --noinput -v 0
 echo "==> Tệp tĩnh: collectstatic"

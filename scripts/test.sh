@@ -24,9 +24,10 @@ step() {  # step NAME COMMAND...: run, remember a failure
     fi
 }
 
-# -- Debian packages the tests need (Chromium for browser journeys, fonts with Vietnamese glyphs for PDFs).
+# -- Debian packages the tests need (Chromium for browser journeys; for PDFs, fonts with Vietnamese glyphs and
+#    the HarfBuzz subsetter WeasyPrint embeds fonts with).
 need=()
-for pkg in chromium fonts-liberation2; do
+for pkg in chromium fonts-liberation2 libharfbuzz-subset0; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ "${#need[@]}" -gt 0 ]; then

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "edudx.core",
     "edudx.accounts",
     "edudx.registry",
+    "edudx.gradebook",
     "edudx.portal",
 ]
 
@@ -149,6 +150,7 @@ STATICFILES_DIRS = [
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+SIGNING_CA_DIR = Path(env_str("SIGNING_CA_DIR", str(DATA_DIR / "ca")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -220,5 +222,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs every rendering step; pyHanko a traceback for every signature it rejects
+        # (which verification reports to the user in Vietnamese anyway).
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "pyhanko": {"level": "ERROR"},
+    },
 }

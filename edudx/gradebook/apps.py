@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class GradebookConfig(AppConfig):
+    name = "edudx.gradebook"
+    label = "gradebook"
+    verbose_name = "Sổ điểm và đánh giá học sinh"

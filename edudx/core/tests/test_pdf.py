@@ -88,7 +88,7 @@ def test_fetcher_serves_static_files_only():
         "file:///etc/passwd",
         "file:///static/../config/settings/base.py",
         "file:///static/missing.png",
-        "https://cdn.example/bootstrap.css",
+        "https://assets.example.org/bootstrap.css",
     ):
         with pytest.raises(ValueError):
             fetcher.fetch(url)

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -70,7 +71,7 @@ def _must_verify_first(request: HttpRequest) -> HttpResponse | None:
 def _require_assigner(request: HttpRequest) -> Any:
     actor = actor_for(request)
     if not actor.grants_for("role.assign"):
-        raise PermissionDenied("Bạn không có quyền phân quyền.")
+        raise PermissionDenied(_("Bạn không có quyền phân quyền."))
     return actor
 
 
@@ -86,7 +87,7 @@ class LoginView(auth_views.LoginView):
 class LogoutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().post(request, *args, **kwargs)
-        messages.info(request, "Bạn đã đăng xuất.")
+        messages.info(request, _("Bạn đã đăng xuất."))
         return response
 
 
@@ -163,10 +164,10 @@ def otp_setup(request: HttpRequest) -> HttpResponseBase:
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
         if not user.is_verified():  # type: ignore[union-attr]
             return redirect(f"{reverse('accounts:otp_verify')}?{urlencode({'next': next_url})}")
-        messages.info(request, "Bạn đã bật xác thực hai lớp. Muốn đổi điện thoại, hãy tắt rồi bật lại.")
+        messages.info(request, _("Bạn đã bật xác thực hai lớp. Muốn đổi điện thoại, hãy tắt rồi bật lại."))
         return redirect("accounts:security")
     device = services.totp_device_pending(user=user)
-    form = forms.OtpCodeForm(request.POST or None, help_text="Nhập mã 6 chữ số mà ứng dụng xác thực đang hiển thị.")
+    form = forms.OtpCodeForm(request.POST or None, help_text=_("Nhập mã 6 chữ số mà ứng dụng xác thực đang hiển thị."))
     if request.method == "POST" and form.is_valid():
         try:
             codes = services.totp_device_confirm(
@@ -178,7 +179,7 @@ def otp_setup(request: HttpRequest) -> HttpResponseBase:
             otp_login(request, device)
             request.session.pop("edudx_otp_device", None)
             _show_once(request, "recovery_codes", codes)
-            messages.success(request, "Đã bật xác thực hai lớp cho tài khoản của bạn.")
+            messages.success(request, _("Đã bật xác thực hai lớp cho tài khoản của bạn."))
             return redirect(f"{reverse('accounts:recovery_codes')}?{urlencode({'next': next_url})}")
     secret = base64.b32encode(device.bin_key).decode()
     return render(
@@ -215,7 +216,7 @@ def otp_verify(request: HttpRequest) -> HttpResponseBase:
         code = rules.normalise_code(form.cleaned_data["code"])
         device = devices["totp"] if rules.is_totp_code(code) else devices["static"]
         if device is None:
-            form.add_error("code", "Mã xác thực không đúng.")
+            form.add_error("code", _("Mã xác thực không đúng."))
         else:
             allowed, info = device.verify_is_allowed()
             if not allowed:
@@ -227,12 +228,15 @@ def otp_verify(request: HttpRequest) -> HttpResponseBase:
                     left = matched.token_set.count()
                     messages.warning(
                         request,
-                        f"Bạn vừa dùng một mã khôi phục; còn lại {left} mã. "
-                        "Hãy tạo bộ mã mới trong trang Bảo mật tài khoản nếu sắp hết.",
+                        _(
+                            "Bạn vừa dùng một mã khôi phục; còn lại %(left)s mã. "
+                            "Hãy tạo bộ mã mới trong trang Bảo mật tài khoản nếu sắp hết."
+                        )
+                        % {"left": left},
                     )
                 return redirect(next_url)
             else:
-                form.add_error("code", "Mã xác thực không đúng hoặc đã được dùng.")
+                form.add_error("code", _("Mã xác thực không đúng hoặc đã được dùng."))
     return render(request, "accounts/otp_verify.html", {"form": form, "next": next_url})
 
 
@@ -263,7 +267,7 @@ def recovery_codes_regenerate(request: HttpRequest) -> HttpResponseBase:
         messages.error(request, exc.message)
         return redirect("accounts:security")
     _show_once(request, "recovery_codes", codes)
-    messages.success(request, "Đã tạo bộ mã khôi phục mới; các mã cũ không còn dùng được.")
+    messages.success(request, _("Đã tạo bộ mã khôi phục mới; các mã cũ không còn dùng được."))
     return redirect("accounts:recovery_codes")
 
 
@@ -280,7 +284,7 @@ def otp_disable(request: HttpRequest) -> HttpResponseBase:
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "Đã tắt xác thực hai lớp.")
+            messages.success(request, _("Đã tắt xác thực hai lớp."))
         return redirect("accounts:security")
     return render(
         request,
@@ -358,9 +362,9 @@ def role_list(request: HttpRequest) -> HttpResponseBase:
             "selected_unit": unit_id,
             "status": status,
             "statuses": [
-                (selectors.STATUS_ACTIVE, "Đang hiệu lực"),
-                (selectors.STATUS_ENDED, "Đã hết hiệu lực"),
-                (selectors.STATUS_ALL, "Tất cả"),
+                (selectors.STATUS_ACTIVE, _("Đang hiệu lực")),
+                (selectors.STATUS_ENDED, _("Đã hết hiệu lực")),
+                (selectors.STATUS_ALL, _("Tất cả")),
             ],
         }
     )
@@ -391,8 +395,13 @@ def role_assign(request: HttpRequest) -> HttpResponseBase:
         else:
             messages.success(
                 request,
-                f"Đã giao vai trò {assignment.get_role_display()} tại {assignment.org_unit.name} "
-                f"cho {assignment.user.get_full_name()} ({assignment.user.username}).",
+                _("Đã giao vai trò %(role)s tại %(unit)s cho %(name)s (%(username)s).")
+                % {
+                    "role": assignment.get_role_display(),
+                    "unit": assignment.org_unit.name,
+                    "name": assignment.user.get_full_name(),
+                    "username": assignment.user.username,
+                },
             )
             return redirect("accounts:role_list")
     return render(request, "accounts/role_assign.html", {"form": form})
@@ -412,7 +421,7 @@ def role_revoke(request: HttpRequest, pk: int) -> HttpResponseBase:
     actor = _require_assigner(request)
     assignment = selectors.role_assignment_get_for_assign(actor=actor, pk=pk)
     if assignment is None:
-        raise Http404("Không tìm thấy phân quyền.")
+        raise Http404(_("Không tìm thấy phân quyền."))
     if request.method == "POST":
         try:
             core_role_revoke(actor=actor, assignment=assignment, on=timezone.localdate())
@@ -421,7 +430,8 @@ def role_revoke(request: HttpRequest, pk: int) -> HttpResponseBase:
         else:
             messages.success(
                 request,
-                f"Đã thu hồi vai trò {assignment.get_role_display()} của {assignment.user.get_full_name()}.",
+                _("Đã thu hồi vai trò %(role)s của %(name)s.")
+                % {"role": assignment.get_role_display(), "name": assignment.user.get_full_name()},
             )
         return redirect("accounts:role_list")
     return render(request, "accounts/role_revoke_confirm.html", {"assignment": assignment})
@@ -468,7 +478,7 @@ def user_created(request: HttpRequest) -> HttpResponseBase:
     _require_assigner(request)
     created = _take_once(request, "new_user")
     if created is None:
-        messages.info(request, "Mật khẩu tạm chỉ hiển thị một lần ngay sau khi tạo tài khoản.")
+        messages.info(request, _("Mật khẩu tạm chỉ hiển thị một lần ngay sau khi tạo tài khoản."))
         return redirect("accounts:role_list")
     return render(request, "accounts/user_created.html", {"created": created})
 
@@ -488,7 +498,7 @@ def token_list(request: HttpRequest) -> HttpResponseBase:
         if blocked is not None:
             return blocked
         if not can_issue:
-            messages.error(request, "Hãy bật xác thực hai lớp trước khi tạo khoá API.")
+            messages.error(request, _("Hãy bật xác thực hai lớp trước khi tạo khoá API."))
             return redirect("accounts:token_list")
         if form.is_valid():
             try:
@@ -517,13 +527,13 @@ def token_list(request: HttpRequest) -> HttpResponseBase:
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponseBase:
     token = selectors.api_token_get_own(user=request.user, pk=pk)
     if token is None:
-        raise Http404("Không tìm thấy khoá API.")
+        raise Http404(_("Không tìm thấy khoá API."))
     if request.method == "POST":
         try:
             services.api_token_revoke(actor=actor_for(request), token=token)
         except DomainError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"Đã thu hồi khoá API “{token.name}”.")
+            messages.success(request, _("Đã thu hồi khoá API “%(name)s”.") % {"name": token.name})
         return redirect("accounts:token_list")
     return render(request, "accounts/token_revoke_confirm.html", {"token": token})

@@ -110,18 +110,18 @@ class OrgUnitCloseForm(_EventForm):
 def province_choices() -> list[tuple[str, str]]:
     """The 34 provinces of the map in force since 1 July 2025."""
     provinces = sorted(Province.iter_all(), key=lambda p: p.name)
-    return [("", "— chọn tỉnh/thành phố —")] + [(f"{int(p.code):02d}", p.name) for p in provinces]
+    return [("", _("— chọn tỉnh/thành phố —"))] + [(f"{int(p.code):02d}", p.name) for p in provinces]
 
 
 def ward_choices(province_code: str | None) -> list[tuple[str, str]]:
     if not province_code or not province_code.isdigit():
-        return [("", "— chọn tỉnh/thành phố trước —")]
+        return [("", _("— chọn tỉnh/thành phố trước —"))]
     try:
         code = Province.from_code(int(province_code)).code  # type: ignore[arg-type]
     except ValueError:
-        return [("", "— chọn tỉnh/thành phố trước —")]
+        return [("", _("— chọn tỉnh/thành phố trước —"))]
     wards = sorted(Ward.iter_by_province(code), key=lambda w: w.name)
-    return [("", "— chọn phường/xã —")] + [(f"{int(w.code):05d}", w.name) for w in wards]
+    return [("", _("— chọn phường/xã —"))] + [(f"{int(w.code):05d}", w.name) for w in wards]
 
 
 class OrgUnitCreateForm(forms.Form):
@@ -213,8 +213,8 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, actions: list[str], object_types: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["action"]).choices = [("", "— tất cả —")] + [(a, a) for a in actions]
-        cast(forms.ChoiceField, self.fields["object_type"]).choices = [("", "— tất cả —")] + [
+        cast(forms.ChoiceField, self.fields["action"]).choices = [("", _("— tất cả —"))] + [(a, a) for a in actions]
+        cast(forms.ChoiceField, self.fields["object_type"]).choices = [("", _("— tất cả —"))] + [
             (t, t) for t in object_types
         ]
         for name in ("action", "object_type"):

@@ -15,6 +15,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 from vietnam_provinces import Province, Ward
 
@@ -121,7 +122,7 @@ def _visible_unit(actor: Actor, pk: int) -> OrgUnit:
 
 
 def _crumbs(unit: OrgUnit, last: str | None = None) -> list[tuple[str, str | None]]:
-    crumbs: list[tuple[str, str | None]] = [("Cơ cấu tổ chức", reverse("core:org_tree"))]
+    crumbs: list[tuple[str, str | None]] = [(_("Cơ cấu tổ chức"), reverse("core:org_tree"))]
     for ancestor in unit.ancestors():
         if ancestor.pk != unit.pk:
             crumbs.append((ancestor.name, reverse("core:unit_detail", args=[ancestor.pk])))
@@ -171,10 +172,10 @@ def _managed(actor: Actor) -> QuerySet[OrgUnit]:
 
 
 ACTIONS = {
-    "rename": ("Đổi tên đơn vị", OrgUnitRenameForm),
-    "move": ("Chuyển đơn vị quản lý", OrgUnitMoveForm),
-    "merge": ("Sáp nhập vào đơn vị khác", OrgUnitMergeForm),
-    "close": ("Giải thể / ngừng hoạt động", OrgUnitCloseForm),
+    "rename": (_("Đổi tên đơn vị"), OrgUnitRenameForm),
+    "move": (_("Chuyển đơn vị quản lý"), OrgUnitMoveForm),
+    "merge": (_("Sáp nhập vào đơn vị khác"), OrgUnitMergeForm),
+    "close": (_("Giải thể / ngừng hoạt động"), OrgUnitCloseForm),
 }
 
 
@@ -223,7 +224,10 @@ def unit_change(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             except ValidationFailed as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"Đã ghi nhận thay đổi: {title.lower()} – {unit.name}.")
+                messages.success(
+                    request,
+                    _("Đã ghi nhận thay đổi: %(action)s – %(unit)s.") % {"action": title.lower(), "unit": unit.name},
+                )
                 return redirect("core:unit_detail", pk=unit.pk)
         else:
             confirming = True
@@ -244,17 +248,17 @@ def unit_change(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 def _summary(unit: OrgUnit, action: str, form: Any) -> list[tuple[str, str]]:
     data = form.cleaned_data
-    rows = [("Đơn vị", unit.name)]
+    rows = [(_("Đơn vị"), unit.name)]
     if action == "rename":
-        rows.append(("Tên mới", data["new_name"]))
+        rows.append((_("Tên mới"), data["new_name"]))
     if action in ("move", "merge"):
         rows.append((str(form.fields["target"].label), data["target"].name))
     if action == "merge":
         children = OrgUnit.objects.filter(parent=unit, valid_to__isnull=True).count()
         if children:
-            rows.append(("Đơn vị trực thuộc sẽ chuyển theo", str(children)))
-    rows.append(("Ngày hiệu lực", data["effective_on"].strftime("%d/%m/%Y")))
-    rows.append(("Căn cứ pháp lý", data["legal_basis"]))
+            rows.append((_("Đơn vị trực thuộc sẽ chuyển theo"), str(children)))
+    rows.append((_("Ngày hiệu lực"), data["effective_on"].strftime("%d/%m/%Y")))
+    rows.append((_("Căn cứ pháp lý"), data["legal_basis"]))
     return rows
 
 
@@ -285,12 +289,12 @@ def unit_create(request: HttpRequest) -> HttpResponse:
         except ValidationFailed as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, f"Đã thành lập đơn vị {unit.name}.")
+            messages.success(request, _("Đã thành lập đơn vị %(unit)s.") % {"unit": unit.name})
             return redirect("core:unit_detail", pk=unit.pk)
     return render(
         request,
         "core/unit_create.html",
-        {"form": form, "crumbs": [("Cơ cấu tổ chức", reverse("core:org_tree")), ("Thành lập đơn vị", None)]},
+        {"form": form, "crumbs": [(_("Cơ cấu tổ chức"), reverse("core:org_tree")), (_("Thành lập đơn vị"), None)]},
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from edudx.core.api import Actor, OrgUnit, OrgUnitKind
 
@@ -75,12 +76,14 @@ def _date_field(label: str, required: bool = True) -> forms.DateField:
     )
 
 
-def _personal_id_field(label: str = "Số định danh cá nhân", help_text: str = "") -> forms.CharField:
+def _personal_id_field(label: str = _("Số định danh cá nhân"), help_text: str | None = None) -> forms.CharField:
     return forms.CharField(
         label=label,
         max_length=12,
         required=False,
-        help_text=help_text or "12 chữ số, được mã hoá khi lưu và chỉ hiển thị 3 số cuối.",
+        help_text=help_text
+        if help_text is not None
+        else _("12 chữ số, được mã hoá khi lưu và chỉ hiển thị 3 số cuối."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
 
@@ -111,23 +114,27 @@ class ClassChoiceField(forms.ModelChoiceField):
 
 
 class StudentPersonForm(forms.Form):
-    full_name = forms.CharField(label="Họ và tên", max_length=150)
-    date_of_birth = _date_field("Ngày sinh", required=False)
-    sex = forms.ChoiceField(label="Giới tính", choices=[("", "—"), *Sex.choices], required=False)
-    ethnicity = forms.CharField(label="Dân tộc", max_length=50, required=False, initial="Kinh")
+    full_name = forms.CharField(label=_("Họ và tên"), max_length=150)
+    date_of_birth = _date_field(_("Ngày sinh"), required=False)
+    sex = forms.ChoiceField(label=_("Giới tính"), choices=[("", "—"), *Sex.choices], required=False)
+    ethnicity = forms.CharField(label=_("Dân tộc"), max_length=50, required=False, initial="Kinh")
     personal_id = _personal_id_field()
-    address = forms.CharField(label="Địa chỉ thường trú", max_length=255, required=False)
+    address = forms.CharField(label=_("Địa chỉ thường trú"), max_length=255, required=False)
 
     PERSON = ("full_name", "date_of_birth", "sex", "ethnicity", "address")
 
 
 class StudentCreateForm(StudentPersonForm):
     moet_code = forms.CharField(
-        label="Mã học sinh (CSDL ngành)", max_length=20, help_text="Mã định danh do CSDL ngành cấp; không đổi về sau."
+        label=_("Mã học sinh (CSDL ngành)"),
+        max_length=20,
+        help_text=_("Mã định danh do CSDL ngành cấp; không đổi về sau."),
     )
-    school = forms.ModelChoiceField(label="Trường", queryset=OrgUnit.objects.none())
-    school_class = ClassChoiceField(label="Lớp (năm học hiện tại)", queryset=SchoolClass.objects.none(), required=False)
-    enrolled_on = _date_field("Ngày vào trường", required=False)
+    school = forms.ModelChoiceField(label=_("Trường"), queryset=OrgUnit.objects.none())
+    school_class = ClassChoiceField(
+        label=_("Lớp (năm học hiện tại)"), queryset=SchoolClass.objects.none(), required=False
+    )
+    enrolled_on = _date_field(_("Ngày vào trường"), required=False)
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -152,7 +159,7 @@ class StudentCreateForm(StudentPersonForm):
         data = super().clean() or {}
         school, school_class = data.get("school"), data.get("school_class")
         if school is not None and school_class is not None and school_class.school_id != school.pk:
-            self.add_error("school_class", "Lớp được chọn không thuộc trường này.")
+            self.add_error("school_class", _("Lớp được chọn không thuộc trường này."))
         return data
 
 
@@ -162,14 +169,14 @@ class StudentEditForm(StudentPersonForm):
             person = student.person
             kwargs.setdefault("initial", {name: getattr(person, name) for name in self.PERSON})
         super().__init__(*args, **kwargs)
-        self.fields["personal_id"].label = "Số định danh cá nhân mới"
-        self.fields["personal_id"].help_text = "Để trống nếu không thay đổi. Số được mã hoá khi lưu."
+        self.fields["personal_id"].label = _("Số định danh cá nhân mới")
+        self.fields["personal_id"].help_text = _("Để trống nếu không thay đổi. Số được mã hoá khi lưu.")
         _styled(self)
 
 
 class MoveForm(forms.Form):
-    to_class = ClassChoiceField(label="Chuyển sang lớp", queryset=SchoolClass.objects.none())
-    on = _date_field("Ngày chuyển lớp")
+    to_class = ClassChoiceField(label=_("Chuyển sang lớp"), queryset=SchoolClass.objects.none())
+    on = _date_field(_("Ngày chuyển lớp"))
 
     def __init__(self, *args: Any, classes: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -179,9 +186,9 @@ class MoveForm(forms.Form):
 
 
 class TransferForm(forms.Form):
-    to_school = forms.ModelChoiceField(label="Trường chuyển đến", queryset=OrgUnit.objects.none())
-    on = _date_field("Ngày chuyển")
-    reason = forms.CharField(label="Lý do chuyển trường", max_length=255, widget=forms.Textarea(attrs={"rows": 2}))
+    to_school = forms.ModelChoiceField(label=_("Trường chuyển đến"), queryset=OrgUnit.objects.none())
+    on = _date_field(_("Ngày chuyển"))
+    reason = forms.CharField(label=_("Lý do chuyển trường"), max_length=255, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, current_school: OrgUnit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -195,10 +202,10 @@ class TransferForm(forms.Form):
 
 class RevealForm(forms.Form):
     reason = forms.CharField(
-        label="Lý do cần xem số định danh đầy đủ",
+        label=_("Lý do cần xem số định danh đầy đủ"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Lượt xem được ghi lại: ai xem, lúc nào, vì sao.",
+        help_text=_("Lượt xem được ghi lại: ai xem, lúc nào, vì sao."),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -207,15 +214,15 @@ class RevealForm(forms.Form):
 
 
 class GuardianForm(forms.Form):
-    relation = forms.ChoiceField(label="Quan hệ với học sinh", choices=GuardianRelation.choices)
-    is_primary = forms.BooleanField(label="Là người liên hệ chính", required=False)
+    relation = forms.ChoiceField(label=_("Quan hệ với học sinh"), choices=GuardianRelation.choices)
+    is_primary = forms.BooleanField(label=_("Là người liên hệ chính"), required=False)
     existing_personal_id = _personal_id_field(
-        "Số định danh của người đã có trong hệ thống",
-        help_text="Nhập đủ 12 chữ số để liên kết với người đã có hồ sơ (ví dụ cán bộ, phụ huynh của anh chị em).",
+        _("Số định danh của người đã có trong hệ thống"),
+        help_text=_("Nhập đủ 12 chữ số để liên kết với người đã có hồ sơ (ví dụ cán bộ, phụ huynh của anh chị em)."),
     )
-    full_name = forms.CharField(label="Họ và tên", max_length=150, required=False)
-    phone = forms.CharField(label="Điện thoại", max_length=20, required=False)
-    email = forms.EmailField(label="Thư điện tử", required=False)
+    full_name = forms.CharField(label=_("Họ và tên"), max_length=150, required=False)
+    phone = forms.CharField(label=_("Điện thoại"), max_length=20, required=False)
+    email = forms.EmailField(label=_("Thư điện tử"), required=False)
     personal_id = _personal_id_field()
 
     EXISTING = ("existing_personal_id",)
@@ -228,7 +235,9 @@ class GuardianForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if not data.get("existing_personal_id") and not data.get("full_name"):
-            self.add_error("full_name", "Nhập họ và tên người mới, hoặc số định danh của người đã có trong hệ thống.")
+            self.add_error(
+                "full_name", _("Nhập họ và tên người mới, hoặc số định danh của người đã có trong hệ thống.")
+            )
         return data
 
 
@@ -238,12 +247,12 @@ class GuardianForm(forms.Form):
 
 
 class ClassForm(forms.Form):
-    school = forms.ModelChoiceField(label="Trường", queryset=OrgUnit.objects.none())
-    year = forms.ModelChoiceField(label="Năm học", queryset=SchoolYear.objects.none())
-    grade = forms.ModelChoiceField(label="Khối lớp / nhóm tuổi", queryset=Grade.objects.all())
-    name = forms.CharField(label="Tên lớp", max_length=32, help_text="Ví dụ: 6A1, MG4B")
+    school = forms.ModelChoiceField(label=_("Trường"), queryset=OrgUnit.objects.none())
+    year = forms.ModelChoiceField(label=_("Năm học"), queryset=SchoolYear.objects.none())
+    grade = forms.ModelChoiceField(label=_("Khối lớp / nhóm tuổi"), queryset=Grade.objects.all())
+    name = forms.CharField(label=_("Tên lớp"), max_length=32, help_text=_("Ví dụ: 6A1, MG4B"))
     homeroom_teacher = StaffChoiceField(
-        label="Giáo viên chủ nhiệm", queryset=StaffMember.objects.none(), required=False
+        label=_("Giáo viên chủ nhiệm"), queryset=StaffMember.objects.none(), required=False
     )
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
@@ -263,9 +272,9 @@ class ClassForm(forms.Form):
 
 
 class ClassEditForm(forms.Form):
-    name = forms.CharField(label="Tên lớp", max_length=32)
+    name = forms.CharField(label=_("Tên lớp"), max_length=32)
     homeroom_teacher = StaffChoiceField(
-        label="Giáo viên chủ nhiệm", queryset=StaffMember.objects.none(), required=False
+        label=_("Giáo viên chủ nhiệm"), queryset=StaffMember.objects.none(), required=False
     )
 
     def __init__(self, *args: Any, actor: Actor, klass: SchoolClass, **kwargs: Any) -> None:
@@ -276,8 +285,8 @@ class ClassEditForm(forms.Form):
 
 
 class TeachingForm(forms.Form):
-    subject = forms.ModelChoiceField(label="Môn học", queryset=Subject.objects.none())
-    staff = StaffChoiceField(label="Giáo viên giảng dạy", queryset=StaffMember.objects.none())
+    subject = forms.ModelChoiceField(label=_("Môn học"), queryset=Subject.objects.none())
+    staff = StaffChoiceField(label=_("Giáo viên giảng dạy"), queryset=StaffMember.objects.none())
 
     def __init__(self, *args: Any, actor: Actor, klass: SchoolClass, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -296,26 +305,26 @@ class TeachingForm(forms.Form):
 
 
 class StaffCreateForm(forms.Form):
-    unit = forms.ModelChoiceField(label="Đơn vị công tác", queryset=OrgUnit.objects.none())
-    full_name = forms.CharField(label="Họ và tên", max_length=150)
-    date_of_birth = _date_field("Ngày sinh", required=False)
-    sex = forms.ChoiceField(label="Giới tính", choices=[("", "—"), *Sex.choices], required=False)
-    phone = forms.CharField(label="Điện thoại", max_length=20, required=False)
-    email = forms.EmailField(label="Thư điện tử", required=False)
+    unit = forms.ModelChoiceField(label=_("Đơn vị công tác"), queryset=OrgUnit.objects.none())
+    full_name = forms.CharField(label=_("Họ và tên"), max_length=150)
+    date_of_birth = _date_field(_("Ngày sinh"), required=False)
+    sex = forms.ChoiceField(label=_("Giới tính"), choices=[("", "—"), *Sex.choices], required=False)
+    phone = forms.CharField(label=_("Điện thoại"), max_length=20, required=False)
+    email = forms.EmailField(label=_("Thư điện tử"), required=False)
     personal_id = _personal_id_field()
-    staff_code = forms.CharField(label="Mã cán bộ", max_length=20, required=False)
-    position = forms.ChoiceField(label="Chức vụ", choices=StaffPosition.choices, initial=StaffPosition.TEACHER)
+    staff_code = forms.CharField(label=_("Mã cán bộ"), max_length=20, required=False)
+    position = forms.ChoiceField(label=_("Chức vụ"), choices=StaffPosition.choices, initial=StaffPosition.TEACHER)
     subjects = forms.ModelMultipleChoiceField(
-        label="Môn giảng dạy",
+        label=_("Môn giảng dạy"),
         queryset=Subject.objects.order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    qualification = forms.ChoiceField(label="Trình độ", choices=[("", "—"), *Qualification.choices], required=False)
-    digital_skills_trained_on = _date_field("Ngày hoàn thành bồi dưỡng kỹ năng số", required=False)
-    digital_skills_course = forms.CharField(label="Khoá bồi dưỡng kỹ năng số", max_length=255, required=False)
+    qualification = forms.ChoiceField(label=_("Trình độ"), choices=[("", "—"), *Qualification.choices], required=False)
+    digital_skills_trained_on = _date_field(_("Ngày hoàn thành bồi dưỡng kỹ năng số"), required=False)
+    digital_skills_course = forms.CharField(label=_("Khoá bồi dưỡng kỹ năng số"), max_length=255, required=False)
     signing_certificate_ref = forms.CharField(
-        label="Chứng thư số (số serial / nhà cung cấp)", max_length=255, required=False
+        label=_("Chứng thư số (số serial / nhà cung cấp)"), max_length=255, required=False
     )
 
     PERSON = ("full_name", "date_of_birth", "sex", "phone", "email")
@@ -336,33 +345,33 @@ class StaffCreateForm(forms.Form):
 
 
 class StaffForm(forms.Form):
-    full_name = forms.CharField(label="Họ và tên", max_length=150)
-    date_of_birth = _date_field("Ngày sinh", required=False)
-    sex = forms.ChoiceField(label="Giới tính", choices=[("", "—"), *Sex.choices], required=False)
-    phone = forms.CharField(label="Điện thoại", max_length=20, required=False)
-    email = forms.EmailField(label="Thư điện tử", required=False)
+    full_name = forms.CharField(label=_("Họ và tên"), max_length=150)
+    date_of_birth = _date_field(_("Ngày sinh"), required=False)
+    sex = forms.ChoiceField(label=_("Giới tính"), choices=[("", "—"), *Sex.choices], required=False)
+    phone = forms.CharField(label=_("Điện thoại"), max_length=20, required=False)
+    email = forms.EmailField(label=_("Thư điện tử"), required=False)
     personal_id = forms.CharField(
-        label="Số định danh cá nhân mới",
+        label=_("Số định danh cá nhân mới"),
         max_length=12,
         required=False,
-        help_text="Để trống nếu không thay đổi. Số được mã hoá khi lưu.",
+        help_text=_("Để trống nếu không thay đổi. Số được mã hoá khi lưu."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
-    staff_code = forms.CharField(label="Mã cán bộ", max_length=20, required=False)
-    position = forms.ChoiceField(label="Chức vụ", choices=StaffPosition.choices)
+    staff_code = forms.CharField(label=_("Mã cán bộ"), max_length=20, required=False)
+    position = forms.ChoiceField(label=_("Chức vụ"), choices=StaffPosition.choices)
     subjects = forms.ModelMultipleChoiceField(
-        label="Môn giảng dạy",
+        label=_("Môn giảng dạy"),
         queryset=Subject.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    qualification = forms.ChoiceField(label="Trình độ", choices=[("", "—"), *Qualification.choices], required=False)
-    digital_skills_trained_on = _date_field("Ngày hoàn thành bồi dưỡng kỹ năng số", required=False)
-    digital_skills_course = forms.CharField(label="Khoá bồi dưỡng kỹ năng số", max_length=255, required=False)
+    qualification = forms.ChoiceField(label=_("Trình độ"), choices=[("", "—"), *Qualification.choices], required=False)
+    digital_skills_trained_on = _date_field(_("Ngày hoàn thành bồi dưỡng kỹ năng số"), required=False)
+    digital_skills_course = forms.CharField(label=_("Khoá bồi dưỡng kỹ năng số"), max_length=255, required=False)
     signing_certificate_ref = forms.CharField(
-        label="Chứng thư số (số serial / nhà cung cấp)", max_length=255, required=False
+        label=_("Chứng thư số (số serial / nhà cung cấp)"), max_length=255, required=False
     )
-    is_active = forms.BooleanField(label="Đang công tác", required=False)
+    is_active = forms.BooleanField(label=_("Đang công tác"), required=False)
 
     PERSON = ("full_name", "date_of_birth", "sex", "phone", "email")
 
@@ -396,12 +405,12 @@ class StaffForm(forms.Form):
 
 
 class YearForm(forms.Form):
-    code = forms.CharField(label="Mã năm học", max_length=9, help_text="Ví dụ: 2026-2027")
-    starts_on = _date_field("Ngày bắt đầu năm học")
-    semester1_ends_on = _date_field("Ngày kết thúc học kỳ I")
-    semester2_starts_on = _date_field("Ngày bắt đầu học kỳ II")
-    ends_on = _date_field("Ngày kết thúc năm học")
-    is_current = forms.BooleanField(label="Đặt làm năm học hiện tại", required=False)
+    code = forms.CharField(label=_("Mã năm học"), max_length=9, help_text=_("Ví dụ: 2026-2027"))
+    starts_on = _date_field(_("Ngày bắt đầu năm học"))
+    semester1_ends_on = _date_field(_("Ngày kết thúc học kỳ I"))
+    semester2_starts_on = _date_field(_("Ngày bắt đầu học kỳ II"))
+    ends_on = _date_field(_("Ngày kết thúc năm học"))
+    is_current = forms.BooleanField(label=_("Đặt làm năm học hiện tại"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -409,9 +418,9 @@ class YearForm(forms.Form):
 
 
 class RolloverForm(forms.Form):
-    school = forms.ModelChoiceField(label="Trường", queryset=OrgUnit.objects.none())
-    from_year = forms.ModelChoiceField(label="Từ năm học", queryset=SchoolYear.objects.none())
-    to_year = forms.ModelChoiceField(label="Sang năm học", queryset=SchoolYear.objects.none())
+    school = forms.ModelChoiceField(label=_("Trường"), queryset=OrgUnit.objects.none())
+    from_year = forms.ModelChoiceField(label=_("Từ năm học"), queryset=SchoolYear.objects.none())
+    to_year = forms.ModelChoiceField(label=_("Sang năm học"), queryset=SchoolYear.objects.none())
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from edudx.core.api import Actor, actor_for, policy_for
@@ -30,11 +31,11 @@ RUNNING_STATUSES = (ImportStatus.PENDING, ImportStatus.RUNNING, ImportStatus.COM
 
 
 class UploadForm(forms.Form):
-    school = forms.ModelChoiceField(label="Trường", queryset=None, empty_label=None)
-    kind = forms.ChoiceField(label="Loại dữ liệu", choices=ImportKind.choices)
-    year = forms.ModelChoiceField(label="Năm học", queryset=None, empty_label=None)
+    school = forms.ModelChoiceField(label=_("Trường"), queryset=None, empty_label=None)
+    kind = forms.ChoiceField(label=_("Loại dữ liệu"), choices=ImportKind.choices)
+    year = forms.ModelChoiceField(label=_("Năm học"), queryset=None, empty_label=None)
     file = forms.FileField(
-        label="Tệp Excel (.xlsx)",
+        label=_("Tệp Excel (.xlsx)"),
         widget=forms.ClearableFileInput(
             attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
         ),
@@ -115,7 +116,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
         "kinds": ImportKind.choices,
         "statuses": ImportStatus.choices,
         "q": query,
-        "crumbs": [("Trang chủ", "/"), ("Nhập dữ liệu Excel", None)],
+        "crumbs": [(_("Trang chủ"), "/"), (_("Nhập dữ liệu Excel"), None)],
         **paginate(request, jobs),
     }
     return render(request, "registry/imports/import_list.html", context, status=400 if form.errors else 200)
@@ -146,8 +147,8 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "running": job.status in RUNNING_STATUSES,
         "can_commit": job.status == ImportStatus.PREVIEW and actor.can_in(IMPORT_CAPABILITY, job.school),
         "crumbs": [
-            ("Trang chủ", "/"),
-            ("Nhập dữ liệu Excel", reverse("registry:import_list")),
+            (_("Trang chủ"), "/"),
+            (_("Nhập dữ liệu Excel"), reverse("registry:import_list")),
             (job.original_name, None),
         ],
     }
@@ -183,9 +184,11 @@ def import_commit(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"c": counts.get("create", 0), "u": counts.get("update", 0), "n": counts.get("unchanged", 0)},
             )
         elif job.status == ImportStatus.COMMITTING:
-            messages.info(request, "Đang ghi dữ liệu trong nền; trang sẽ tự cập nhật.")
+            messages.info(request, _("Đang ghi dữ liệu trong nền; trang sẽ tự cập nhật."))
         else:
-            messages.error(request, "Dữ liệu đã thay đổi từ lúc kiểm tra; không có gì được ghi. Xem các lỗi bên dưới.")
+            messages.error(
+                request, _("Dữ liệu đã thay đổi từ lúc kiểm tra; không có gì được ghi. Xem các lỗi bên dưới.")
+            )
     return redirect("registry:import_detail", pk=job.pk)
 
 
@@ -247,7 +250,7 @@ def data_quality(request: HttpRequest) -> HttpResponse:
         "query_without_page": params.urlencode(),
         "q": request.GET.get("q", ""),
         "year": quality.current_year(),
-        "crumbs": [("Trang chủ", "/"), ("Chất lượng dữ liệu", None)],
+        "crumbs": [(_("Trang chủ"), "/"), (_("Chất lượng dữ liệu"), None)],
     }
     return render(request, "registry/imports/quality.html", context)
 
@@ -300,8 +303,8 @@ def data_quality_school(request: HttpRequest, school_id: int) -> HttpResponse:
         ],
         "query_without_page": params.urlencode(),
         "crumbs": [
-            ("Trang chủ", "/"),
-            ("Chất lượng dữ liệu", reverse("registry:data_quality")),
+            (_("Trang chủ"), "/"),
+            (_("Chất lượng dữ liệu"), reverse("registry:data_quality")),
             (school.name, None),
         ],
     }

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from edudx.core.api import (
     Actor,
@@ -51,25 +52,25 @@ __all__ = [
 
 class SchoolFilterForm(forms.Form):
     q = forms.CharField(
-        label="Tìm theo tên hoặc mã trường",
+        label=_("Tìm theo tên hoặc mã trường"),
         required=False,
         widget=forms.TextInput(attrs={"class": "form-control", "type": "search", "placeholder": "vd: truong mot"}),
     )
     level = forms.ChoiceField(
-        label="Cấp học",
+        label=_("Cấp học"),
         required=False,
-        choices=[("", "— tất cả —"), *SchoolLevel.choices],
+        choices=[("", _("— tất cả —")), *SchoolLevel.choices],
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     ownership = forms.ChoiceField(
-        label="Loại hình",
+        label=_("Loại hình"),
         required=False,
-        choices=[("", "— tất cả —"), *Ownership.choices],
+        choices=[("", _("— tất cả —")), *Ownership.choices],
         widget=forms.Select(attrs={"class": "form-select"}),
     )
 
     as_of = forms.DateField(
-        label="Tại ngày (để trống: hiện nay)",
+        label=_("Tại ngày (để trống: hiện nay)"),
         required=False,
         input_formats=["%Y-%m-%d", "%d/%m/%Y"],
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
@@ -78,10 +79,10 @@ class SchoolFilterForm(forms.Form):
     def __init__(self, *args: Any, authorities: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["authority"] = forms.ModelChoiceField(
-            label="Cơ quan quản lý",
+            label=_("Cơ quan quản lý"),
             queryset=authorities,
             required=False,
-            empty_label="— tất cả —",
+            empty_label=_("— tất cả —"),
             widget=forms.Select(attrs={"class": "form-select"}),
         )
 
@@ -155,7 +156,7 @@ def school_list_view(request: HttpRequest) -> HttpResponseBase:
 
 def _crumbs(actor: Actor, school: OrgUnit, last: str | None = None) -> list[tuple[str, str | None]]:
     links = bool(actor.grants_for("org.view"))
-    crumbs: list[tuple[str, str | None]] = [("Trường học", reverse("registry:school_list"))]
+    crumbs: list[tuple[str, str | None]] = [(_("Trường học"), reverse("registry:school_list"))]
     for ancestor in school.ancestors():
         if ancestor.pk != school.pk:
             crumbs.append((ancestor.name, reverse("core:unit_detail", args=[ancestor.pk]) if links else None))
@@ -207,12 +208,12 @@ def school_infrastructure_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if not details:
                 form.add_error(None, exc.message)
         else:
-            messages.success(request, f"Đã cập nhật hạ tầng CNTT của {school.name}.")
+            messages.success(request, _("Đã cập nhật hạ tầng CNTT của %(school)s.") % {"school": school.name})
             return redirect("registry:school_detail", pk=school.pk)
     return render(
         request,
         "registry/schools/infrastructure_form.html",
-        {"school": school, "form": form, "crumbs": _crumbs(actor, school, "Cập nhật hạ tầng CNTT")},
+        {"school": school, "form": form, "crumbs": _crumbs(actor, school, _("Cập nhật hạ tầng CNTT"))},
     )
 
 

@@ -16,7 +16,6 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from edudx.core import services as core_services
-from edudx.core.crypto import encrypt, lookup_hash
 from edudx.core.enums import AuthorityKind, OrgUnitKind, Ownership, Role, SchoolLevel
 from edudx.core.models import OrgUnit
 from edudx.registry.enums import GuardianRelation, Sex, StaffPosition
@@ -47,10 +46,7 @@ def make_person(
     full_name: str, *, born: dt.date | None = None, sex: str = Sex.FEMALE, personal_id: str = "", user: Any = None
 ) -> Person:
     person = Person(full_name=full_name, date_of_birth=born, sex=sex, user=user)
-    if personal_id:
-        person.personal_id_encrypted = encrypt(personal_id)
-        person.personal_id_hash = lookup_hash(personal_id)
-        person.personal_id_last3 = personal_id[-3:]
+    person.store_personal_id(personal_id)
     person.save()
     return person
 

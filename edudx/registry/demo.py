@@ -19,7 +19,6 @@ from typing import Any
 
 from vietnam_provinces import Province, ProvinceCode, Ward, WardCode
 
-from edudx.core.crypto import encrypt, lookup_hash
 from edudx.core.enums import OrgUnitKind, Ownership, SchoolLevel
 from edudx.core.models import OrgUnit
 from edudx.core.rules import fold_vietnamese, personal_id_errors
@@ -263,9 +262,7 @@ def make_person(
         sex=sex,
         ethnicity=rng.choice(ETHNICITIES),
         nationality="Việt Nam",
-        personal_id_encrypted=encrypt(personal_id) if personal_id else "",
-        personal_id_hash=lookup_hash(personal_id) if personal_id else "",
-        personal_id_last3=personal_id[-3:] if personal_id else "",
+        **Person.personal_id_columns(personal_id),
         phone=phone,
         email=email,
         address=home,

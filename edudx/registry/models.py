@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from edudx.core.api import BaseModel, OrgUnit, SchoolLevel
+from edudx.core.crypto import encrypt, lookup_hash
 from edudx.core.rules import fold_vietnamese, mask_personal_id
 
 from .enums import (
@@ -106,6 +107,23 @@ class Person(BaseModel):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = set(kwargs["update_fields"]) | {"search_name"}  # type: ignore[call-overload]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @staticmethod
+    def personal_id_columns(value: str) -> dict[str, str]:
+        """How a personal ID number is stored: encrypted, a keyed hash to find it by, and the last three
+        digits to show it masked. The one place that knows; bulk writers use it for their columns too."""
+        if not value:
+            return {"personal_id_encrypted": "", "personal_id_hash": "", "personal_id_last3": ""}
+        return {
+            "personal_id_encrypted": encrypt(value),
+            "personal_id_hash": lookup_hash(value),
+            "personal_id_last3": value[-3:],
+        }
+
+    def store_personal_id(self, value: str) -> None:
+        """Set the stored forms of ``value`` (validation is the caller's: services and imports check it)."""
+        for name, stored in self.personal_id_columns(value).items():
+            setattr(self, name, stored)
 
     @property
     def has_personal_id(self) -> bool:

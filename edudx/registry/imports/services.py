@@ -449,16 +449,10 @@ PLANNERS: dict[str, Callable[[ImportJob, list[CleanRow]], Plan]] = {
 # ---------------------------------------------------------------------------------------------
 
 
-def _set_personal_id(person: Person, pid: str) -> None:
-    person.personal_id_encrypted = encrypt(pid)
-    person.personal_id_hash = lookup_hash(pid)
-    person.personal_id_last3 = pid[-3:]
-
-
 def _new_person(d: dict[str, Any], **extra: Any) -> Person:
     person = Person(full_name=d["full_name"], search_name=fold_vietnamese(d["full_name"]), **extra)
     if d.get("personal_id"):
-        _set_personal_id(person, d["personal_id"])
+        person.store_personal_id(d["personal_id"])
     return person
 
 
@@ -474,7 +468,7 @@ def _apply_person_changes(person: Person, d: dict[str, Any], changes: dict[str, 
     fields: set[str] = set()
     for name in changes:
         if name == "personal_id":
-            _set_personal_id(person, d["personal_id"])
+            person.store_personal_id(d["personal_id"])
             fields |= {"personal_id_encrypted", "personal_id_hash", "personal_id_last3"}
         elif hasattr(Person, name) and name not in ("class", "relation", "subjects"):
             setattr(person, name, d[name])
@@ -542,7 +536,7 @@ def _write_students(ctx: WriteContext, plan: Plan) -> None:
     person_rows = []
     for r in creates:
         d = r.data
-        pid = d["personal_id"]
+        stored = Person.personal_id_columns(d["personal_id"])
         person_rows.append(
             (
                 d["full_name"],
@@ -551,9 +545,9 @@ def _write_students(ctx: WriteContext, plan: Plan) -> None:
                 d["sex"],
                 d["ethnicity"],
                 "Việt Nam",
-                encrypt(pid) if pid else "",
-                d["_pid_hash"],
-                pid[-3:] if pid else "",
+                stored["personal_id_encrypted"],
+                stored["personal_id_hash"],
+                stored["personal_id_last3"],
                 "",
                 "",
                 d["address"],

@@ -30,7 +30,7 @@ from edudx.core.api import (
     audit,
     policy_for,
 )
-from edudx.core.crypto import decrypt, encrypt, lookup_hash
+from edudx.core.crypto import decrypt, lookup_hash
 from edudx.core.rules import fold_vietnamese, normalise_name, personal_id_errors
 
 from ..enums import GuardianRelation, Qualification, Sex, StaffPosition, StudentStatus
@@ -134,9 +134,7 @@ def _set_personal_id(person: Person, value: str) -> None:
     digest = lookup_hash(value)
     if Person.objects.filter(personal_id_hash=digest).exclude(pk=person.pk).exists():
         raise ValidationFailed("Số định danh cá nhân này đã được gán cho một người khác trong hệ thống.")
-    person.personal_id_encrypted = encrypt(value)
-    person.personal_id_hash = digest
-    person.personal_id_last3 = value[-3:]
+    person.store_personal_id(value)
 
 
 def _build_person(values: dict[str, Any], personal_id: str) -> Person:

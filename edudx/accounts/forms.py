@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from edudx.core.enums import AUTHORITY_ROLES, Role
 from edudx.core.permissions import Actor
+from edudx.core.widgets import date_field
 
 from . import selectors
 
@@ -112,14 +113,9 @@ class RoleAssignForm(BootstrapMixin, forms.Form):
     )
     role = forms.ChoiceField(label=_("Vai trò"))
     org_unit = forms.ModelChoiceField(label=_("Đơn vị"), queryset=None, empty_label=_("— Chọn đơn vị —"))  # type: ignore[arg-type]
-    valid_from = forms.DateField(
-        label=_("Hiệu lực từ ngày"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    valid_to = forms.DateField(
-        label=_("Đến ngày (không tính)"),
-        required=False,
-        help_text=_("Để trống nếu không có thời hạn."),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    valid_from = date_field(_("Hiệu lực từ ngày"), css_class="")
+    valid_to = date_field(
+        _("Đến ngày (không tính)"), required=False, css_class="", help_text=_("Để trống nếu không có thời hạn.")
     )
 
     def __init__(self, *args: Any, actor: Actor, **kwargs: Any):

@@ -13,9 +13,9 @@ from vietnam_provinces import Province, Ward
 
 from .enums import OrgUnitKind, Ownership, SchoolLevel
 from .models import OrgUnit
+from .widgets import date_field
 
 __all__ = [
-    "DATE_INPUT_FORMATS",
     "REFORM_BASELINE",
     "AsOfForm",
     "AuditFilterForm",
@@ -28,26 +28,8 @@ __all__ = [
     "ward_choices",
 ]
 
-# Dates arrive from <input type="date"> (ISO) or typed the Vietnamese way (dd/mm/yyyy).
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 # The day before the 2025 reorganisation was announced: the default "before" side of the tree.
 REFORM_BASELINE = dt.date(2025, 4, 21)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
-
-
-def _date_field(label: Any, required: bool = True) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        input_formats=DATE_INPUT_FORMATS,
-        widget=DateInput(attrs={"class": "form-control"}),
-    )
 
 
 def _text(label: Any, required: bool = True, max_length: int = 255, help_text: Any = "") -> forms.CharField:
@@ -61,8 +43,8 @@ def _text(label: Any, required: bool = True, max_length: int = 255, help_text: A
 
 
 class AsOfForm(forms.Form):
-    a = _date_field(_("Ngày thứ nhất"), required=False)
-    b = _date_field(_("Ngày thứ hai"), required=False)
+    a = date_field(_("Ngày thứ nhất"), required=False)
+    b = date_field(_("Ngày thứ hai"), required=False)
 
     def days(self) -> tuple[dt.date, dt.date]:
         today = timezone.localdate()
@@ -72,7 +54,7 @@ class AsOfForm(forms.Form):
 
 
 class _EventForm(forms.Form):
-    effective_on = _date_field(_("Ngày hiệu lực"))
+    effective_on = date_field(_("Ngày hiệu lực"))
     legal_basis = _text(_("Căn cứ pháp lý"), help_text=_("Số, ngày và cơ quan ban hành quyết định."))
 
 
@@ -155,7 +137,7 @@ class OrgUnitCreateForm(forms.Form):
     email = forms.EmailField(
         label=_("Thư điện tử"), required=False, widget=forms.EmailInput(attrs={"class": "form-control"})
     )
-    valid_from = _date_field(_("Ngày thành lập / hiệu lực"))
+    valid_from = date_field(_("Ngày thành lập / hiệu lực"))
     legal_basis = _text(_("Căn cứ pháp lý"))
 
     def __init__(self, *args: Any, parents: QuerySet[OrgUnit], **kwargs: Any) -> None:
@@ -208,8 +190,8 @@ class AuditFilterForm(forms.Form):
     )
     action = forms.ChoiceField(label=_("Thao tác"), required=False, choices=())
     object_type = forms.ChoiceField(label=_("Loại đối tượng"), required=False, choices=())
-    date_from = _date_field(_("Từ ngày"), required=False)
-    date_to = _date_field(_("Đến ngày"), required=False)
+    date_from = date_field(_("Từ ngày"), required=False)
+    date_to = date_field(_("Đến ngày"), required=False)
 
     def __init__(self, *args: Any, actions: list[str], object_types: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -84,9 +84,6 @@ def org_tree(request: HttpRequest) -> HttpResponse:
     _require(actor, "org.view")
     form = AsOfForm(request.GET or None, initial={"a": REFORM_BASELINE, "b": timezone.localdate()})
     day_a, day_b = form.days()
-    if form.is_bound and not form.errors:
-        # Re-render with the parsed days: a date input shows only ISO values, not "21/04/2025" as typed.
-        form = AsOfForm(initial={"a": day_a, "b": day_b})
     sides = []
     for day in (day_a, day_b):
         roots = tree_as_of(actor=actor, day=day)

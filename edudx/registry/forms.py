@@ -13,13 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from edudx.core.api import Actor, OrgUnit, OrgUnitKind
+from edudx.core.widgets import date_field
 
 from . import selectors
 from .enums import GuardianRelation, Qualification, Sex, StaffPosition
 from .models import Grade, SchoolClass, SchoolYear, StaffMember, Student, Subject
 
 __all__ = [
-    "DATE_INPUT_FORMATS",
     "ClassChoiceField",
     "ClassEditForm",
     "ClassForm",
@@ -38,9 +38,6 @@ __all__ = [
     "YearForm",
     "current_year",
 ]
-
-# Dates arrive from <input type="date"> (ISO) or typed the Vietnamese way (dd/mm/yyyy).
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,12 +65,8 @@ def _choices(form: forms.Form, name: str) -> forms.ModelChoiceField:
 
 
 def _date_field(label: str, required: bool = True) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=required,
-        input_formats=DATE_INPUT_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    # No class here: _styled() gives every widget its Bootstrap class.
+    return date_field(label, required=required, css_class="")
 
 
 def _personal_id_field(label: str = _("Số định danh cá nhân"), help_text: str | None = None) -> forms.CharField:

@@ -28,6 +28,7 @@ from edudx.core.api import (
 )
 from edudx.core.exports import Column, export_response
 from edudx.core.pagination import paginate
+from edudx.core.widgets import date_field
 
 from ..enums import InternetType
 from ..models import SchoolInfrastructure
@@ -69,12 +70,7 @@ class SchoolFilterForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select"}),
     )
 
-    as_of = forms.DateField(
-        label=_("Tại ngày (để trống: hiện nay)"),
-        required=False,
-        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
-    )
+    as_of = date_field(_("Tại ngày (để trống: hiện nay)"), required=False)
 
     def __init__(self, *args: Any, authorities: QuerySet[OrgUnit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

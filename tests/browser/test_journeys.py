@@ -96,9 +96,9 @@ def test_a_teacher_sees_only_the_classes_they_teach(page):
         assert student.person.full_name in text
     for student in s1.students_a + world.school2.students_a:
         assert student.person.full_name not in text
+    screenshot(page, "teacher-students")
     response = page.goto(f"{page.base_url}/registry/students/{s1.students_a[0].pk}/")
     assert response.status == 404
-    screenshot(page, "teacher-classes")
 
 
 def test_a_guardian_on_a_phone_sees_only_their_child(phone_page):

@@ -170,6 +170,10 @@ def ensure_reference_data() -> None:
 
     if not Grade.objects.exists():
         importlib.import_module("edudx.registry.migrations.0002_reference_data").load(apps, None)
+    from edudx.gradebook.models import RuleSetVersion
+
+    if not RuleSetVersion.objects.exists():
+        importlib.import_module("edudx.gradebook.migrations.0002_rulesets_and_curriculum").load(apps, None)
 
 
 def build_world() -> World:
@@ -213,3 +217,19 @@ def build_world() -> World:
         authority_users[role] = user
     nobody = make_user("norole", "Không vai trò")
     return World(ministry, department, authority, year, school1, school2, authority_users, nobody)
+
+
+def build_primary_school(world: World, tag: str = "th") -> SchoolWorld:
+    """A primary school (TT27) under the world's authority: class 4A1 (homeroom teacher, 3 pupils, a guardian)
+    and 4A2 (a subject teacher of Tiếng Anh), with the same users per role as the THCS schools."""
+    school_world = _school(world.authority, "Trường Tiểu học Thử Nghiệm", world.year, tag)
+    school = school_world.school
+    school.school_level = SchoolLevel.TH
+    school.save(update_fields=["school_level"])
+    grade4 = Grade.objects.get(code="4")
+    for klass, name in ((school_world.class_a, "4A1"), (school_world.class_b, "4A2")):
+        klass.grade = grade4
+        klass.name = name
+        klass.save(update_fields=["grade", "name"])
+    TeachingAssignment.objects.filter(school_class=school_world.class_b).update(subject=Subject.objects.get(code="NN1"))
+    return school_world

@@ -25,6 +25,8 @@ VIEW_ALL_REGISTRY = {
 
 ROLE_CAPABILITIES: dict[str, dict[str, Reach]] = {
     Role.AUTHORITY_LEADER: {
+        "gradestats.view": S,
+        "ruleset.manage": S,
         **VIEW_ALL_REGISTRY,
         "org.manage": S,
         "role.assign": S,
@@ -34,6 +36,8 @@ ROLE_CAPABILITIES: dict[str, dict[str, Reach]] = {
         "year.manage": S,
     },
     Role.AUTHORITY_SPECIALIST: {
+        "gradestats.view": S,
+        "ruleset.manage": S,
         **VIEW_ALL_REGISTRY,
         "org.manage": S,
         "role.assign": S,
@@ -48,6 +52,12 @@ ROLE_CAPABILITIES: dict[str, dict[str, Reach]] = {
         "audit.view": S,
     },
     Role.PRINCIPAL: {
+        "grade.view": S,
+        "grade.lock": S,
+        "gradestats.view": S,
+        "transcript.view": S,
+        "transcript.sign": S,
+        "transcript.seal": S,
         **VIEW_ALL_REGISTRY,
         "school.change": S,
         "class.change": S,
@@ -61,6 +71,10 @@ ROLE_CAPABILITIES: dict[str, dict[str, Reach]] = {
         "dataquality.view": S,
     },
     Role.VICE_PRINCIPAL: {
+        "grade.view": S,
+        "grade.lock": S,
+        "gradestats.view": S,
+        "transcript.view": S,
         **VIEW_ALL_REGISTRY,
         "school.change": S,
         "class.change": S,
@@ -70,6 +84,7 @@ ROLE_CAPABILITIES: dict[str, dict[str, Reach]] = {
         "dataquality.view": S,
     },
     Role.CLERK: {
+        "transcript.view": S,
         **VIEW_ALL_REGISTRY,
         "student.change": S,
         "student.import": S,
@@ -102,6 +117,10 @@ ROLE_CAPABILITIES: dict[str, dict[str, Reach]] = {
         "year.view": S,
     },
     Role.HOMEROOM_TEACHER: {
+        "grade.view": R,
+        "grade.enter": R,
+        "transcript.view": R,
+        "transcript.sign": R,
         "org.view": S,
         "school.view": S,
         "staff.view": S,
@@ -111,6 +130,8 @@ ROLE_CAPABILITIES: dict[str, dict[str, Reach]] = {
         "guardian.view": R,
     },
     Role.SUBJECT_TEACHER: {
+        "grade.view": R,
+        "grade.enter": R,
         "org.view": S,
         "school.view": S,
         "staff.view": S,
@@ -119,6 +140,8 @@ ROLE_CAPABILITIES: dict[str, dict[str, Reach]] = {
         "student.view": R,
     },
     Role.GUARDIAN: {
+        "grade.view": R,
+        "transcript.view": R,
         "school.view": S,
         "year.view": S,
         "class.view": R,
@@ -126,6 +149,8 @@ ROLE_CAPABILITIES: dict[str, dict[str, Reach]] = {
         "guardian.view": R,
     },
     Role.STUDENT: {
+        "grade.view": R,
+        "transcript.view": R,
         "school.view": S,
         "year.view": S,
         "class.view": R,

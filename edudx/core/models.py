@@ -193,3 +193,39 @@ class SensitiveRead(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+
+class SigningCredential(models.Model):
+    """A signing certificate the server may use for a person (personal signature) or a unit (organisation seal).
+
+    ``stem`` names the certificate and key files in ``settings.SIGNING_CA_DIR`` (see ``signing.py``). Production
+    points ``provider`` at a PKCS#11 token agent or a remote-signing account instead; callers only ever get a
+    ``Signer`` through ``signing.signer_for``.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="signing_credential"
+    )
+    org_unit = models.OneToOneField(
+        OrgUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="seal_credential"
+    )
+    provider = models.CharField(max_length=20, default="local_ca")
+    stem = models.CharField(max_length=80, unique=True)
+    subject = models.CharField(max_length=500)
+    serial = models.CharField(max_length=80)
+    valid_to = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("chứng thư số")
+        verbose_name_plural = _("chứng thư số")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, org_unit__isnull=True)
+                | models.Q(user__isnull=True, org_unit__isnull=False),
+                name="credential_user_xor_unit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

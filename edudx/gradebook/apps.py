@@ -5,3 +5,6 @@ class GradebookConfig(AppConfig):
     name = "edudx.gradebook"
     label = "gradebook"
     verbose_name = "Sổ điểm và đánh giá học sinh"
+
+    def ready(self) -> None:
+        from . import permissions  # noqa: F401  (registers the policies)

@@ -324,3 +324,85 @@ def ruleset_for(circular: Circular | str, on: dt.date) -> RuleSet:
 def field_names(rule_set: RuleSet) -> frozenset[str]:
     """The names of a rule set's fields (to check ``unconfirmed_fields`` and to map them to columns)."""
     return frozenset(f.name for f in fields(rule_set))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rule sets as stored data (RuleSetVersion.data): plain JSON both ways
+# ---------------------------------------------------------------------------------------------------------------
+
+_NESTED: dict[str, type] = {
+    "regular_count_bands": RegularCountBand,
+    "learning_level_rules": LearningLevelRule,
+    "conduct_year_table": ConductYearCell,
+    "scheduled_tests": ScheduledTest,
+    "classification_rules": Tt27ClassificationRule,
+}
+_RULESET_CLASSES: dict[Circular, type] = {Circular.TT22_2021: Tt22RuleSet, Circular.TT27_2020: Tt27RuleSet}
+
+
+def _encode(value: object) -> object:
+    if isinstance(value, Decimal | dt.date):
+        return str(value) if isinstance(value, Decimal) else value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_encode(item) for item in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _encode(getattr(value, f.name)) for f in fields(value)}  # type: ignore[arg-type]
+    if isinstance(value, str):
+        return str(value)  # TextChoices members become their plain code
+    return value
+
+
+def to_data(rule_set: RuleSet) -> dict[str, object]:
+    """The rule set as JSON-ready data (Decimals as strings, dates ISO, enums as codes)."""
+    data = _encode(rule_set)
+    assert isinstance(data, dict)
+    return data
+
+
+def _decode_field(cls: type, name: str, raw: object) -> object:
+    """Rebuild one field from JSON using the dataclass's annotation (a string, since annotations are postponed)."""
+    annotation = {f.name: f.type for f in fields(cls)}[name]
+    text = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
+    if raw is None:
+        return None
+    if name in _NESTED:
+        nested = _NESTED[name]
+        return tuple(nested(**{k: _decode_field(nested, k, v) for k, v in item.items()}) for item in raw)  # type: ignore[union-attr]
+    if text.startswith("tuple["):
+        inner = text[len("tuple[") : -1].split(",")[0].strip()
+        return tuple(_decode_scalar(inner, item) for item in raw)  # type: ignore[union-attr]
+    return _decode_scalar(text.replace(" | None", ""), raw)
+
+
+_ENUMS = {
+    "Tt22Level": Tt22Level,
+    "AdjustmentMode": AdjustmentMode,
+    "Tt27Checkpoint": Tt27Checkpoint,
+    "Tt27Classification": Tt27Classification,
+    "Tt27QualityLevel": Tt27QualityLevel,
+    "Subj": Subj,
+}
+
+
+def _decode_scalar(type_name: str, raw: object) -> object:
+    if type_name == "Decimal":
+        return Decimal(str(raw))
+    if type_name in ("dt.date", "date"):
+        return dt.date.fromisoformat(str(raw))
+    if type_name in _ENUMS:
+        return _ENUMS[type_name](raw)
+    if type_name == "int":
+        return int(raw)  # type: ignore[call-overload]
+    if type_name == "bool":
+        return bool(raw)
+    return raw
+
+
+def from_data(circular: Circular | str, data: dict[str, object]) -> RuleSet:
+    """The frozen rule set described by ``data`` (as written by ``to_data``); unknown or missing fields fail."""
+    cls = _RULESET_CLASSES[Circular(circular)]
+    names = {f.name for f in fields(cls)}
+    if set(data) != names:
+        missing, extra = sorted(names - set(data)), sorted(set(data) - names)
+        raise ValueError(f"Dữ liệu bộ quy tắc không khớp: thiếu {missing}, thừa {extra}.")
+    return cls(**{name: _decode_field(cls, name, data[name]) for name in names})  # type: ignore[no-any-return]

@@ -228,14 +228,27 @@ class ClassMembership(models.Model):
 
 
 class TeachingAssignment(models.Model):
-    """A subject teacher teaches a subject to a class (the gradebook adds semesters)."""
+    """A subject teacher teaches a subject to a class for the whole year or for one semester.
+
+    ``semester`` 0 means both semesters (the usual case); 1 or 2 when the teacher changes mid-year. A class and
+    subject has either one whole-year row or up to one row per semester, never both (the service keeps that).
+    """
+
+    WHOLE_YEAR = 0
+    SEMESTER_CHOICES = [(0, _("Cả năm")), (1, _("Học kì I")), (2, _("Học kì II"))]
 
     staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="teaching_assignments")
     school_class = models.ForeignKey(SchoolClass, on_delete=models.CASCADE, related_name="teaching_assignments")
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+")
+    semester = models.PositiveSmallIntegerField(_("học kì"), choices=SEMESTER_CHOICES, default=WHOLE_YEAR)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["school_class", "subject"], name="uniq_teaching_class_subject")]
+        constraints = [
+            models.UniqueConstraint(fields=["school_class", "subject", "semester"], name="uniq_teaching_class_subject_sem")
+        ]
+
+    def covers(self, semester: int) -> bool:
+        return self.semester in (self.WHOLE_YEAR, semester)
 
 
 class GuardianLink(BaseModel):

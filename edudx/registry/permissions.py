@@ -23,7 +23,7 @@ from .models import (
 NOTHING = Q(pk__in=[])
 
 
-def _class_q(prefix: str, actor: Actor, role: str) -> Q:
+def class_related_q(prefix: str, actor: Actor, role: str) -> Q:
     """Classes related to the actor through ``role``; ``prefix`` leads from the row to a class."""
     person = actor.person_id
     if person is None:
@@ -46,13 +46,13 @@ def _class_q(prefix: str, actor: Actor, role: str) -> Q:
     return NOTHING
 
 
-def _student_q(prefix: str, actor: Actor, role: str) -> Q:
+def student_related_q(prefix: str, actor: Actor, role: str) -> Q:
     """Students related to the actor; ``prefix`` leads from the row to a student."""
     person = actor.person_id
     if person is None:
         return NOTHING
     if role in (Role.HOMEROOM_TEACHER, Role.SUBJECT_TEACHER):
-        return _class_q(f"{prefix}memberships__school_class__", actor, role) & Q(
+        return class_related_q(f"{prefix}memberships__school_class__", actor, role) & Q(
             **{f"{prefix}memberships__left_on__isnull": True}
         )
     if role == Role.GUARDIAN:
@@ -69,7 +69,7 @@ class SchoolClassPolicy(Policy[SchoolClass]):
     path_lookup = "school__path"
 
     def related_q(self, actor: Actor, capability: str, role: str) -> Q:
-        return _class_q("", actor, role)
+        return class_related_q("", actor, role)
 
 
 @register
@@ -79,7 +79,7 @@ class StudentPolicy(Policy[Student]):
     path_lookup = "school__path"
 
     def related_q(self, actor: Actor, capability: str, role: str) -> Q:
-        return _student_q("", actor, role)
+        return student_related_q("", actor, role)
 
 
 @register
@@ -89,7 +89,7 @@ class ClassMembershipPolicy(Policy[ClassMembership]):
     path_lookup = "school_class__school__path"
 
     def related_q(self, actor: Actor, capability: str, role: str) -> Q:
-        return _student_q("student__", actor, role)
+        return student_related_q("student__", actor, role)
 
 
 @register
@@ -101,7 +101,7 @@ class GuardianLinkPolicy(Policy[GuardianLink]):
     def related_q(self, actor: Actor, capability: str, role: str) -> Q:
         if role == Role.GUARDIAN:
             return Q(guardian_id=actor.person_id) if actor.person_id else NOTHING
-        return _student_q("student__", actor, role)
+        return student_related_q("student__", actor, role)
 
 
 @register
@@ -118,7 +118,7 @@ class TeachingAssignmentPolicy(Policy[TeachingAssignment]):
     path_lookup = "school_class__school__path"
 
     def related_q(self, actor: Actor, capability: str, role: str) -> Q:
-        return _class_q("school_class__", actor, role)
+        return class_related_q("school_class__", actor, role)
 
 
 @register

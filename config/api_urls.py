@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.routers import SimpleRouter
 
 from edudx.core.api_views import OrgUnitViewSet, SchoolViewSet
+from edudx.gradebook import api_routes as gradebook_api
 from edudx.registry.api_views import (
     GuardianViewSet,
     SchoolClassViewSet,
@@ -41,8 +42,11 @@ router.register("classes", SchoolClassViewSet, basename="class")
 router.register("students", StudentViewSet, basename="student")
 router.register("guardians", GuardianViewSet, basename="guardian")
 router.register("staff", StaffViewSet, basename="staff")
+for prefix, viewset, basename in gradebook_api.ROUTES:
+    router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="api-schema"),
+    path("gradebook/", include(gradebook_api.urlpatterns)),
     path("", include(router.urls)),
 ]

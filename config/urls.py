@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/", include("edudx.accounts.urls")),
     path("org/", include("edudx.core.urls")),
     path("registry/", include("edudx.registry.urls")),
+    path("gradebook/", include("edudx.gradebook.urls")),
+    path("v/", include("edudx.gradebook.urls_public")),
     path("api/v1/", include("config.api_urls")),
     path("", include("edudx.portal.urls")),
 ]

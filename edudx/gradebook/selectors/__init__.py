@@ -1,0 +1,1 @@
+"""Reads of the gradebook, one module per area."""

@@ -1,0 +1,1 @@
+"""Writes of the gradebook, one module per area (entry, results, locking, transcripts, rulesets)."""

@@ -46,6 +46,18 @@ from rest_framework.test import APIClient
 
 from edudx.accounts.models import ApiToken, hash_token
 from edudx.core.api import AuditEvent, OrgUnit, OrgUnitEvent, RoleAssignment, registered_models
+from edudx.gradebook.curriculum import ensure_sheets
+from edudx.gradebook.models import (
+    ClassSemesterLock,
+    LockEvent,
+    RuleSetVersion,
+    ScoreCell,
+    ScoreSheet,
+    SubjectResult,
+    Transcript,
+    TranscriptSignature,
+    YearResult,
+)
 from edudx.registry.enums import ImportKind, ImportStatus
 from edudx.registry.models import (
     ClassMembership,
@@ -82,7 +94,8 @@ SKIPPED_VIEWS = {
     "set_language",
 }
 # May answer anonymous users (health probe, the API's own description); still checked for leaks.
-PUBLIC_VIEWS = {"healthz", "api-schema"}
+# The public verification of a học bạ số (opened from its QR code by anyone holding the paper or the file).
+PUBLIC_VIEWS = {"healthz", "api-schema", "verify:lookup", "verify:transcript"}
 
 # Words in a route or URL name that mark a page which changes data (or hands out something).
 CHANGE_WORDS = (
@@ -233,6 +246,7 @@ def build_sweep() -> Sweep:
     )
     students = s1.students_a + s1.students_b
     staff = [s1.homeroom_a, s1.subject_teacher]
+    gradebook = _gradebook_objects(world, principal)
     links = list(GuardianLink.objects.filter(student__school=s1.school))
     objects: dict[type[models.Model], list[models.Model]] = {
         OrgUnit: [s1.school],
@@ -251,6 +265,7 @@ def build_sweep() -> Sweep:
         AuditEvent: list(AuditEvent.objects.filter(org_unit=s1.school)[:1]),
         get_user_model(): [principal, s1.users["clerk"]],
         ApiToken: [token],
+        **gradebook,
     }
     from edudx.core.crypto import decrypt
 
@@ -266,6 +281,48 @@ def build_sweep() -> Sweep:
             - {""}
         ),
     )
+
+
+def _gradebook_objects(world: Any, principal: Any) -> dict[type[models.Model], list[models.Model]]:
+    """School 1's sheets, a score, a lock, results and a sealed-looking transcript, made directly."""
+    s1 = world.school1
+    sheets = ensure_sheets(s1.class_b, 1) + ensure_sheets(s1.class_a, 1)
+    toan_b = next(sh for sh in sheets if sh.school_class_id == s1.class_b.pk and sh.subject and sh.subject.code == "TOAN")
+    homeroom_a = next(sh for sh in sheets if sh.school_class_id == s1.class_a.pk and sh.kind == "homeroom")
+    pupil = s1.students_a[0]
+    cells = [
+        ScoreCell.objects.create(sheet=toan_b, student=s1.students_b[0], column="tx1", value="8", number=8),
+        ScoreCell.objects.create(sheet=homeroom_a, student=pupil, column="rl", value="tot"),
+    ]
+    lock = ClassSemesterLock.objects.create(school_class=s1.class_a, semester=1, locked=True, changed_by=principal)
+    event = LockEvent.objects.create(lock=lock, action="lock", by=principal)
+    rule_set = RuleSetVersion.objects.get(code="TT22-2021", version=1)
+    subject_result = SubjectResult.objects.create(
+        student=pupil, school_class=s1.class_a, subject=toan_b.subject, kind="scored",
+        semester_1="7.5", semester_2="8.0", year="7.8", rule_set=rule_set,
+    )  # fmt: skip
+    year_result = YearResult.objects.create(
+        student=pupil, school_class=s1.class_a, rule_set=rule_set, learning_year="kha", conduct_year="tot",
+        promotion="promoted",
+    )  # fmt: skip
+    transcript = Transcript.objects.create(
+        student=pupil, school_class=s1.class_a, school=s1.school, year=world.year, pdf=b"%PDF-1.7\n%%EOF\n",
+        sha256="a" * 64, data={"format": "edudx.hocba/1"}, created_by=principal,
+    )  # fmt: skip
+    signature = TranscriptSignature.objects.create(
+        transcript=transcript, role="homeroom", signer_name="GVCN", certificate_subject="CN=GVCN",
+        certificate_serial="1", signed_by=principal, sha256_after="b" * 64,
+    )  # fmt: skip
+    return {
+        ScoreSheet: [toan_b, homeroom_a],
+        ScoreCell: cells,
+        ClassSemesterLock: [lock],
+        LockEvent: [event],
+        SubjectResult: [subject_result],
+        YearResult: [year_result],
+        Transcript: [transcript],
+        TranscriptSignature: [signature],
+    }
 
 
 # Route words that name a model (used when the view itself does not say which model it serves).
@@ -301,6 +358,12 @@ WORD_MODELS: dict[str, type[models.Model]] = {
     "audit": AuditEvent,
     "token": ApiToken,
     "tokens": ApiToken,
+    "sheet": ScoreSheet,
+    "sheets": ScoreSheet,
+    "transcript": Transcript,
+    "transcripts": Transcript,
+    "result": YearResult,
+    "results": YearResult,
 }
 
 
@@ -525,7 +588,7 @@ def shows(text: str, needle: str) -> bool:
 # The state that must not change
 # ----------------------------------------------------------------------------------------------
 def watched_models() -> list[type[models.Model]]:
-    return [m for label in ("core", "registry") for m in apps.get_app_config(label).get_models()]
+    return [m for label in ("core", "registry", "gradebook") for m in apps.get_app_config(label).get_models()]
 
 
 def write_count() -> int | None:
@@ -853,10 +916,10 @@ def test_every_model_a_view_exposes_has_a_policy():
             module = sys.modules.get(module_name)
             for value in vars(module).values() if module else ():
                 if isinstance(value, type) and issubclass(value, models.Model) and not value._meta.abstract:
-                    if value._meta.app_label in ("core", "registry"):
+                    if value._meta.app_label in ("core", "registry", "gradebook"):
                         exposed.setdefault(value._meta.label, set()).add(module_name)
         model = route.view_model()
-        if model is not None and model._meta.app_label in ("core", "registry"):
+        if model is not None and model._meta.app_label in ("core", "registry", "gradebook"):
             exposed.setdefault(model._meta.label, set()).add(route.name)
     with_policy = {m._meta.label for m in registered_models()}
     missing = {label: sorted(where) for label, where in exposed.items() if label not in with_policy | exempt}

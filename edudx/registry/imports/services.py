@@ -39,6 +39,7 @@ from edudx.core.api import Actor, NotPermitted, OrgUnit, OrgUnitKind, Validation
 from edudx.core.crypto import decrypt, encrypt, lookup_hash
 from edudx.core.errors import DomainError
 from edudx.core.rules import fold_vietnamese
+from edudx.core.xlsx import open_workbook
 
 from ..enums import ImportKind, ImportStatus, StudentStatus
 from ..models import (
@@ -68,32 +69,7 @@ CHUNK = 2000
 
 
 def _open_workbook(data: bytes) -> Any:
-    """Open by content, whatever the file is called: an XLSX is a zip container openpyxl reads."""
-    from openpyxl import load_workbook
-
-    not_excel = ValidationFailed(
-        "Tệp không phải bảng tính Excel (.xlsx) hợp lệ. Hãy tải tệp mẫu, nhập dữ liệu và lưu dạng .xlsx.",
-        code="NOT_XLSX",
-    )
-    if not data:
-        raise ValidationFailed("Tệp rỗng, không có dữ liệu.", code="EMPTY_FILE")
-    buffer = io.BytesIO(data)
-    if not zipfile.is_zipfile(buffer):
-        raise not_excel
-    try:
-        with zipfile.ZipFile(buffer) as archive:
-            names = set(archive.namelist())
-            unpacked = sum(info.file_size for info in archive.infolist())
-        if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-            raise not_excel
-        # A few kilobytes that unpack to gigabytes are a zip bomb, not a class list.
-        if unpacked > 50 * max(settings.IMPORT_MAX_BYTES, len(data)):
-            raise not_excel
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except ValidationFailed:
-        raise
-    except Exception as exc:  # openpyxl raises many kinds for a broken file; all mean the same here
-        raise not_excel from exc
+    return open_workbook(data)
 
 
 def _sheet(workbook: Any, kind: str) -> Any:

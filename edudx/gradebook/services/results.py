@@ -1,0 +1,934 @@
+"""Results of a class: subject averages or levels, học tập and rèn luyện levels, promotion, titles (TT22 / TT27).
+
+``compute_class_results`` reads every cell of the class's locked sheets in one query and applies the pure rules of
+``rules.py`` under the rule-set version the sheets were opened with; it stores one ``SubjectResult`` per student
+and subject and one ``YearResult`` per student, each explaining its decision in ``details``. With semester I
+locked alone only the semester-I fields are filled; the year fields need both semesters locked. Computing is
+idempotent (same cells, same rows, no audit event for an unchanged student) and all-or-nothing.
+
+After the year results: re-assessment (``record_retest``, TT22 Điều 14 / TT27 re-test replacing the end-of-year
+test), the re-evaluation of rèn luyện after summer training (``record_summer_conduct``, TT22 Điều 13), the
+principal's decision on titles (``confirm_title``) and the class's recognition of a "tiêu biểu" pupil
+(``set_exemplary``, TT27 Điều 13). Each recomputes the student's year result with the same rules.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from edudx.core.api import Actor, Conflict, NotPermitted, Role, ValidationFailed, audit
+from edudx.registry.api import SchoolClass, Student, Subject
+
+from .. import columns as cols
+from .. import rules
+from ..curriculum import circular_for, grade_subjects, rules_of
+from ..enums import (
+    Circular,
+    CommentResult,
+    PromotionOutcome,
+    Tt22Title,
+    Tt27Checkpoint,
+    Tt27Classification,
+    Tt27Title,
+)
+from ..models import (
+    ClassSemesterLock,
+    GradeSubject,
+    RuleSetVersion,
+    ScoreCell,
+    ScoreSheet,
+    SheetKind,
+    SubjectKind,
+    SubjectResult,
+    YearResult,
+)
+from ..rulesets import Tt22RuleSet, Tt27RuleSet
+from .locking import is_principal_of, may_lock
+
+__all__ = [
+    "compute_class_results",
+    "confirm_title",
+    "locked_semesters",
+    "may_compute",
+    "may_set_exemplary",
+    "record_retest",
+    "record_summer_conduct",
+    "retest_candidates",
+    "set_exemplary",
+    "title_choices",
+]
+
+YEAR_FIELDS = (
+    "learning_1",
+    "learning_2",
+    "learning_year",
+    "learning_adjusted",
+    "conduct_1",
+    "conduct_2",
+    "conduct_year",
+    "absences",
+    "promotion",
+    "completes_level",
+    "title_proposed",
+    "title_confirmed",
+    "classification",
+    "homeroom_comment",
+    "details",
+)
+SUBJECT_FIELDS = (
+    "kind",
+    "semester_1",
+    "semester_2",
+    "year",
+    "semester_1_result",
+    "semester_2_result",
+    "year_result",
+    "test_score",
+)
+AUDITED_YEAR_FIELDS = YEAR_FIELDS[:-2]  # not the comment nor the explanation
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Who may do what
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _is_homeroom_teacher(actor: Actor, school_class: SchoolClass) -> bool:
+    teacher = school_class.homeroom_teacher
+    if teacher is None or actor.person_id is None or teacher.person_id != actor.person_id:
+        return False
+    path = school_class.school.path
+    return any(g.role == Role.HOMEROOM_TEACHER and path.startswith(g.unit_path) for g in actor.grants)
+
+
+def may_compute(actor: Actor, school_class: SchoolClass) -> bool:
+    """The school's leaders (``grade.lock``) and the class's homeroom teacher compute and record re-assessments."""
+    return may_lock(actor, school_class) or _is_homeroom_teacher(actor, school_class)
+
+
+def may_set_exemplary(actor: Actor, school_class: SchoolClass) -> bool:
+    """The class's recognition of a "tiêu biểu" pupil is recorded by its homeroom teacher or the principal."""
+    return is_principal_of(actor, school_class) or _is_homeroom_teacher(actor, school_class)
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise NotPermitted(message)
+
+
+def locked_semesters(school_class: SchoolClass, *, for_update: bool = False) -> set[int]:
+    rows = ClassSemesterLock.objects.filter(school_class=school_class, locked=True)
+    if for_update:
+        rows = rows.select_for_update()
+    return {row.semester for row in rows}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading a class in one go
+# ---------------------------------------------------------------------------------------------------------------
+
+CellMap = dict[str, tuple[str, Decimal | None]]  # column → (value, number)
+
+
+@dataclass
+class ClassData:
+    """Everything the computation of one class needs, read with a fixed number of queries."""
+
+    school_class: SchoolClass
+    circular: Circular
+    version: RuleSetVersion
+    rules: Tt22RuleSet | Tt27RuleSet
+    semesters: tuple[int, ...]
+    subjects: list[GradeSubject]
+    sheets: dict[tuple[int | None, int], ScoreSheet]  # (subject id or None for homeroom, semester) → sheet
+    students: list[Student]
+    cells: dict[int, dict[int, CellMap]] = field(default_factory=dict)  # student → sheet → cells
+
+    @property
+    def has_year(self) -> bool:
+        return 2 in self.semesters
+
+    def student_cells(self, student_id: int, subject_id: int | None, semester: int) -> CellMap:
+        sheet = self.sheets.get((subject_id, semester))
+        if sheet is None:
+            return {}
+        return self.cells.get(student_id, {}).get(sheet.pk, {})
+
+    def sheet_codes(self, subject_id: int | None, semester: int) -> list[str]:
+        sheet = self.sheets.get((subject_id, semester))
+        return [c["code"] for c in sheet.columns] if sheet is not None else []
+
+
+def _load(school_class: SchoolClass, semesters: tuple[int, ...], only: Student | None = None) -> ClassData:
+    sheets = list(ScoreSheet.objects.filter(school_class=school_class, semester__in=semesters))
+    versions = {s.rule_set_id for s in sheets}
+    if not sheets:
+        raise ValidationFailed(_("Lớp chưa có sổ điểm nào trong học kì đã khoá."), code="no_sheets")
+    if len(versions) > 1:
+        raise ValidationFailed(
+            _("Các sổ điểm của lớp dùng những phiên bản bộ quy tắc khác nhau; không thể tính kết quả chung."),
+            code="mixed_rule_sets",
+        )
+    version = RuleSetVersion.objects.get(pk=versions.pop())
+    students_qs = Student.objects.filter(
+        memberships__school_class=school_class, memberships__left_on__isnull=True
+    ).select_related("person")
+    if only is not None:
+        students_qs = students_qs.filter(pk=only.pk)
+    students = list(students_qs.order_by("person__search_name", "pk"))
+    data = ClassData(
+        school_class=school_class,
+        circular=circular_for(school_class),
+        version=version,
+        rules=rules_of(version),
+        semesters=semesters,
+        subjects=grade_subjects(school_class),
+        sheets={(s.subject_id if s.kind == SheetKind.SUBJECT else None, s.semester): s for s in sheets},
+        students=students,
+    )
+    cell_rows = ScoreCell.objects.filter(sheet__in=[s.pk for s in sheets]).exclude(value="")
+    if only is not None:
+        cell_rows = cell_rows.filter(student=only)
+    else:
+        cell_rows = cell_rows.filter(student__in=[s.pk for s in students])
+    cells: dict[int, dict[int, CellMap]] = defaultdict(lambda: defaultdict(dict))
+    for sheet_id, student_id, column, value, number in cell_rows.values_list(
+        "sheet_id", "student_id", "column", "value", "number"
+    ).iterator(chunk_size=5000):
+        cells[student_id][sheet_id][column] = (value, number)
+    data.cells = cells
+    return data
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# TT22 (THCS)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class StudentOutcome:
+    year: dict[str, Any]
+    subjects: dict[int, dict[str, Any]]  # subject id → SubjectResult fields
+
+
+def _value(cells: CellMap, code: str) -> str:
+    return cells.get(code, ("", None))[0]
+
+
+def _number(cells: CellMap, code: str) -> Decimal | None:
+    return cells.get(code, ("", None))[1]
+
+
+def _absences(data: ClassData, student_id: int) -> int:
+    total = 0
+    for semester in data.semesters:
+        cells = data.student_cells(student_id, None, semester)
+        for code in ("vang_cp", "vang_kp"):
+            number = _number(cells, code)
+            total += int(number) if number is not None else 0
+    return total
+
+
+def _level_detail(result: rules.LearningLevelResult) -> dict[str, Any]:
+    detail: dict[str, Any] = {"level": str(result.level), "computed": str(result.computed_level)}
+    if result.adjusted:
+        detail["adjusted_for_subject"] = result.adjusted_for_subject
+    return detail
+
+
+def _tt22_thresholds(r: Tt22RuleSet) -> dict[str, Any]:
+    return {
+        "learning_levels": [
+            {
+                "level": str(row.level),
+                "every_scored_at_least": str(row.every_scored_at_least),
+                "scored_count": row.scored_count,
+                "scored_count_at_least": str(row.scored_count_at_least),
+                "comment_not_passed_at_most": row.comment_not_passed_at_most,
+            }
+            for row in r.learning_level_rules
+        ],
+        "adjustment_mode": str(r.adjustment_mode),
+        "absence_limit_sessions": r.absence_limit_sessions,
+        "retest_below_score": str(r.retest_below_score),
+        "title_excellent": {"score": str(r.title_excellent_score), "count": r.title_excellent_count},
+    }
+
+
+def _tt22_student(
+    data: ClassData, student: Student, previous: YearResult | None, retests: dict[int, str]
+) -> StudentOutcome:
+    r = data.rules
+    assert isinstance(r, Tt22RuleSet)
+    sid = student.pk
+    missing: list[str] = []
+    incomplete_semesters: set[int] = set()
+    subjects: dict[int, dict[str, Any]] = {}
+    sem_scored: dict[int, dict[str, Decimal]] = {1: {}, 2: {}}
+    sem_comments: dict[int, dict[str, CommentResult]] = {1: {}, 2: {}}
+    year_scored: dict[str, Decimal] = {}
+    year_comments: dict[str, CommentResult] = {}
+    subject_codes: dict[int, str] = {}
+    for entry in data.subjects:
+        subject = entry.subject
+        subject_codes[subject.pk] = subject.code
+        scored = entry.kind == SubjectKind.SCORED
+        row: dict[str, Any] = {f: None for f in ("semester_1", "semester_2", "year", "test_score")}
+        row.update({f: "" for f in ("semester_1_result", "semester_2_result", "year_result")})
+        row["kind"] = SubjectKind.SCORED if scored else SubjectKind.COMMENT
+        for semester in data.semesters:
+            cells = data.student_cells(sid, subject.pk, semester)
+            codes = data.sheet_codes(subject.pk, semester)
+            regular_codes = [c for c in codes if c.startswith("tx")]
+            if not codes:
+                missing.append(_("%(subject)s HK%(sem)s: chưa có sổ") % {"subject": subject.name, "sem": semester})
+                incomplete_semesters.add(semester)
+                continue
+            if scored:
+                regular = [_number(cells, c) for c in regular_codes]
+                midterm, final = _number(cells, "gk"), _number(cells, "ck")
+                if midterm is None or final is None or any(v is None for v in regular):
+                    missing.append(_("%(subject)s HK%(sem)s") % {"subject": subject.name, "sem": semester})
+                    incomplete_semesters.add(semester)
+                    continue
+                average = rules.semester_average(
+                    regular_scores=[v for v in regular if v is not None],
+                    midterm=midterm,
+                    final=final,
+                    rules=r,
+                    required_count=len(regular_codes),
+                )
+                row[f"semester_{semester}"] = average
+                sem_scored[semester][subject.code] = average
+            else:
+                values = [v for v in (_value(cells, c) for c in [*regular_codes, "gk", "ck"]) if v]
+                comment = rules.comment_subject_semester_result(values, rules=r)
+                row[f"semester_{semester}_result"] = str(comment)
+                sem_comments[semester][subject.code] = comment
+        if data.has_year:
+            if scored and row["semester_1"] is not None and row["semester_2"] is not None:
+                row["year"] = rules.year_average(semester_1=row["semester_1"], semester_2=row["semester_2"], rules=r)
+                year_scored[subject.code] = row["year"]
+            elif not scored and row["semester_1_result"] and row["semester_2_result"]:
+                year_comment = rules.comment_subject_year_result(
+                    semester_1=row["semester_1_result"], semester_2=row["semester_2_result"], rules=r
+                )
+                row["year_result"] = str(year_comment)
+                year_comments[subject.code] = year_comment
+        subjects[subject.pk] = row
+
+    year: dict[str, Any] = {f: "" for f in AUDITED_YEAR_FIELDS}
+    year.update(learning_adjusted=False, completes_level=False, absences=_absences(data, sid), homeroom_comment="")
+    details: dict[str, Any] = {
+        "rule_set": f"{data.version.code} v{data.version.version}",
+        "circular": str(data.circular),
+        "thresholds": _tt22_thresholds(r),
+        "scored_subjects": [e.subject.code for e in data.subjects if e.kind == SubjectKind.SCORED],
+        "comment_subjects": [e.subject.code for e in data.subjects if e.kind != SubjectKind.SCORED],
+    }
+    conduct: dict[int, str] = {}
+    for semester in data.semesters:
+        homeroom = data.student_cells(sid, None, semester)
+        level = _value(homeroom, "rl")
+        if level:
+            conduct[semester] = level
+            year[f"conduct_{semester}"] = level
+        else:
+            missing.append(_("Rèn luyện HK%(sem)s") % {"sem": semester})
+            incomplete_semesters.add(semester)
+        if semester == max(data.semesters):
+            year["homeroom_comment"] = _value(homeroom, "nx")
+    for semester in data.semesters:
+        if semester in incomplete_semesters:
+            continue
+        result = rules.semester_learning_level(
+            semester_averages=sem_scored[semester], semester_comments=sem_comments[semester], rules=r
+        )
+        year[f"learning_{semester}"] = str(result.level)
+        details[f"learning_{semester}"] = _level_detail(result)
+    if missing:
+        details["incomplete"] = missing
+    if data.has_year and not missing:
+        _tt22_year(data, r, year, details, year_scored, year_comments, subject_codes, previous, retests)
+    year["details"] = details
+    return StudentOutcome(year=year, subjects=subjects)
+
+
+def _tt22_year(
+    data: ClassData,
+    r: Tt22RuleSet,
+    year: dict[str, Any],
+    details: dict[str, Any],
+    year_scored: dict[str, Decimal],
+    year_comments: dict[str, CommentResult],
+    subject_codes: dict[int, str],
+    previous: YearResult | None,
+    retests: dict[int, str],
+) -> None:
+    learning = rules.year_learning_level(year_averages=year_scored, year_comments=year_comments, rules=r)
+    year["learning_year"] = str(learning.level)
+    year["learning_adjusted"] = learning.adjusted
+    details["learning_year"] = _level_detail(learning)
+    details["year_averages"] = {code: str(v) for code, v in year_scored.items()}
+    details["year_comments"] = {code: str(v) for code, v in year_comments.items()}
+    conduct_year = rules.year_conduct_level(semester_1=year["conduct_1"], semester_2=year["conduct_2"], rules=r)
+    year["conduct_year"] = str(conduct_year)
+
+    summer = previous.summer_conduct if previous is not None else ""
+    conduct_ok = rules.level_at_least(conduct_year, r.promotion_min_conduct)
+    if summer and conduct_ok:
+        details["ignored"] = _("Kết quả rèn luyện trong hè không còn áp dụng vì rèn luyện cả năm đã đạt.")
+        summer = ""
+    learning_after: str | None = None
+    if retests and not rules.level_at_least(learning.level, r.promotion_min_learning):
+        scores = {subject_codes[k]: Decimal(v) for k, v in retests.items() if v not in CommentResult.values}
+        comments = {subject_codes[k]: v for k, v in retests.items() if v in CommentResult.values}
+        try:
+            applied = rules.apply_retest_results(
+                year_averages=year_scored,
+                year_comments=year_comments,
+                retest_scores=scores,
+                retest_comments=comments,
+                rules=r,
+            )
+        except ValidationFailed as exc:
+            details["ignored"] = exc.message
+        else:
+            after = rules.year_learning_level(year_averages=applied.averages, year_comments=applied.comments, rules=r)
+            learning_after = str(after.level)
+            details["learning_after_retest"] = _level_detail(after)
+            details["retests"] = {subject_codes[k]: v for k, v in retests.items()}
+    elif retests:
+        details["ignored"] = _("Điểm kiểm tra lại không còn áp dụng vì kết quả học tập cả năm đã đạt.")
+    if summer and learning_after is not None and not r.retest_allowed_after_summer_training:
+        learning_after = None
+    try:
+        decision = rules.promotion_decision(
+            year_conduct=conduct_year,
+            year_learning=learning.level,
+            absence_sessions=year["absences"],
+            rules=r,
+            conduct_after_summer=summer or None,
+            learning_after_retest=learning_after if (summer or conduct_ok) else None,
+        )
+    except ValidationFailed as exc:
+        details["ignored"] = exc.message
+        decision = rules.promotion_decision(
+            year_conduct=conduct_year,
+            year_learning=learning.level,
+            absence_sessions=year["absences"],
+            rules=r,
+            conduct_after_summer=summer or None,
+        )
+    year["promotion"] = str(decision.outcome)
+    details["promotion_reason"] = decision.reason
+    if decision.outcome == PromotionOutcome.RETEST or learning_after is not None:
+        details["retest_subjects"] = list(
+            rules.retest_subjects(year_averages=year_scored, year_comments=year_comments, rules=r)
+        )
+    year["completes_level"] = rules.completes_lower_secondary(
+        grade=data.school_class.grade.code, decision=decision, rules=r
+    )
+    title = rules.title_candidate(
+        year_conduct=conduct_year, year_learning=learning.level, year_averages=year_scored, rules=r
+    )
+    year["title_proposed"] = str(title) if title else ""
+    if title:
+        details["title_high_subjects"] = [c for c, v in year_scored.items() if v >= r.title_excellent_score]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# TT27 (TH)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _tt27_student(
+    data: ClassData, student: Student, previous: YearResult | None, retests: dict[int, str]
+) -> StudentOutcome:
+    r = data.rules
+    assert isinstance(r, Tt27RuleSet)
+    sid = student.pk
+    grade = data.school_class.grade.code
+    missing: list[str] = []
+    subjects: dict[int, dict[str, Any]] = {}
+    levels: dict[str, str] = {}
+    scores: dict[str, Decimal] = {}
+    retest_scores: dict[str, Decimal] = {}
+    end_tested = set(rules.tested_subjects(grade=grade, checkpoint=Tt27Checkpoint.END_YEAR, rules=r))
+    for entry in data.subjects:
+        subject = entry.subject
+        row: dict[str, Any] = {f: None for f in ("semester_1", "semester_2", "year", "test_score")}
+        row.update({f: "" for f in ("semester_1_result", "semester_2_result", "year_result")})
+        row["kind"] = SubjectKind.PRIMARY
+        for semester in data.semesters:
+            cells = data.student_cells(sid, subject.pk, semester)
+            level = _value(cells, "muc_ck")
+            row[f"semester_{semester}_result"] = level
+            if not level:
+                missing.append(_("%(subject)s HK%(sem)s") % {"subject": subject.name, "sem": semester})
+            if semester == 2:
+                row["year_result"] = level
+                if level:
+                    levels[subject.code] = level
+                if "kt_ck" in data.sheet_codes(subject.pk, 2):
+                    number = _number(cells, "kt_ck")
+                    if number is None:
+                        missing.append(_("%(subject)s: bài kiểm tra cuối năm") % {"subject": subject.name})
+                    else:
+                        row["test_score"] = int(number)
+                        scores[subject.code] = number
+                if subject.pk in retests and subject.code in end_tested:
+                    retest_scores[subject.code] = Decimal(retests[subject.pk])
+        subjects[subject.pk] = row
+
+    year: dict[str, Any] = {f: "" for f in AUDITED_YEAR_FIELDS}
+    year.update(learning_adjusted=False, completes_level=False, absences=_absences(data, sid), homeroom_comment="")
+    details: dict[str, Any] = {
+        "rule_set": f"{data.version.code} v{data.version.version}",
+        "circular": str(data.circular),
+        "subjects": [e.subject.code for e in data.subjects],
+        "tested_subjects": sorted(end_tested),
+        "thresholds": [
+            {
+                "classification": str(row.classification),
+                "subject_levels": [str(v) for v in row.subject_levels],
+                "quality_levels": [str(v) for v in row.quality_levels],
+                "min_test_score": row.min_test_score,
+            }
+            for row in r.classification_rules
+        ],
+    }
+    if data.has_year:
+        homeroom = data.student_cells(sid, None, 2)
+        quality_codes = [code for code, _label in (*cols.QUALITIES, *cols.COMPETENCIES)]
+        qualities = {code: _value(homeroom, code) for code in quality_codes if _value(homeroom, code)}
+        if len(qualities) < len(quality_codes):
+            missing.append(_("Phẩm chất, năng lực cuối năm"))
+        year["homeroom_comment"] = "\n".join(v for v in (_value(homeroom, "nx_pc"), _value(homeroom, "nx_nl")) if v)
+        if not missing:
+            classification = rules.year_classification(
+                grade=grade,
+                subject_levels=levels,
+                quality_levels=qualities,
+                end_year_scores=scores,
+                rules=r,
+                retest_scores=retest_scores or None,
+            )
+            completed = rules.grade_completed(classification, rules=r)
+            year["classification"] = str(classification)
+            year["completes_level"] = rules.primary_completed(grade=grade, classification=classification, rules=r)
+            if completed:
+                year["promotion"] = PromotionOutcome.PROMOTED
+            elif retest_scores:
+                year["promotion"] = PromotionOutcome.RETAINED
+            else:
+                year["promotion"] = PromotionOutcome.RETEST
+            exemplary = previous.exemplary if previous is not None else False
+            title = rules.tt27_title_candidate(classification, recognised_by_class=exemplary)
+            year["title_proposed"] = str(title) if title else ""
+            details["test_scores"] = {code: int(v) for code, v in scores.items()}
+            if retest_scores:
+                details["retests"] = {code: int(v) for code, v in retest_scores.items()}
+    if missing:
+        details["incomplete"] = missing
+    year["details"] = details
+    return StudentOutcome(year=year, subjects=subjects)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Writing the results
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _subject_summary(rows: dict[int, dict[str, Any]], codes: dict[int, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for subject_id, row in rows.items():
+        if row["kind"] == SubjectKind.SCORED:
+            out[codes[subject_id]] = [
+                str(row[f]) if row[f] is not None else "" for f in ("semester_1", "semester_2", "year")
+            ]
+        else:
+            out[codes[subject_id]] = [row["semester_1_result"], row["semester_2_result"], row["year_result"]]
+    return out
+
+
+def _year_snapshot(row: YearResult) -> dict[str, Any]:
+    return {f: getattr(row, f) for f in AUDITED_YEAR_FIELDS}
+
+
+def _compute(
+    actor: Actor, school_class: SchoolClass, semesters: tuple[int, ...], only: Student | None = None
+) -> tuple[list[YearResult], int]:
+    data = _load(school_class, semesters, only)
+    student_ids = [s.pk for s in data.students]
+    previous_years = {
+        row.student_id: row for row in YearResult.objects.filter(school_class=school_class, student__in=student_ids)
+    }
+    previous_subjects: dict[tuple[int, int], SubjectResult] = {
+        (row.student_id, row.subject_id): row
+        for row in SubjectResult.objects.filter(school_class=school_class, student__in=student_ids)
+    }
+    retests: dict[int, dict[int, str]] = defaultdict(dict)
+    for (student_id, subject_id), previous_subject in previous_subjects.items():
+        if previous_subject.retest:
+            retests[student_id][subject_id] = previous_subject.retest
+    codes = {e.subject_id: e.subject.code for e in data.subjects}
+    now = timezone.now()
+    new_years: list[YearResult] = []
+    changed_years: list[YearResult] = []
+    new_subjects: list[SubjectResult] = []
+    changed_subjects: list[SubjectResult] = []
+    events: list[dict[str, Any]] = []
+    results: list[YearResult] = []
+    per_student = _tt27_student if data.circular == Circular.TT27_2020 else _tt22_student
+    for student in data.students:
+        previous = previous_years.get(student.pk)
+        outcome = per_student(data, student, previous, retests.get(student.pk, {}))
+        student_changed = False
+        for subject_id, values in outcome.subjects.items():
+            existing = previous_subjects.get((student.pk, subject_id))
+            if existing is None:
+                new_subjects.append(
+                    SubjectResult(
+                        student=student,
+                        school_class=school_class,
+                        subject_id=subject_id,
+                        rule_set=data.version,
+                        computed_at=now,
+                        **values,
+                    )
+                )
+                student_changed = True
+            elif existing.rule_set_id != data.version.pk or any(getattr(existing, f) != v for f, v in values.items()):
+                for f, v in values.items():
+                    setattr(existing, f, v)
+                existing.rule_set = data.version
+                existing.computed_at = now
+                changed_subjects.append(existing)
+                student_changed = True
+        values = outcome.year
+        if previous is None:
+            row = YearResult(student=student, school_class=school_class, rule_set=data.version, computed_at=now)
+            before = None
+            for f, v in values.items():
+                setattr(row, f, v)
+            new_years.append(row)
+            student_changed = True
+        else:
+            row = previous
+            before = _year_snapshot(row)
+            if values["title_proposed"] != row.title_proposed:
+                # A confirmation was about the title proposed then; a changed proposal needs a new decision.
+                values = {**values, "title_confirmed": ""}
+                row.title_confirmed_by = None
+            else:
+                values = {**values, "title_confirmed": row.title_confirmed}
+            if row.rule_set_id != data.version.pk or any(getattr(row, f) != v for f, v in values.items()):
+                for f, v in values.items():
+                    setattr(row, f, v)
+                row.rule_set = data.version
+                row.computed_at = now
+                changed_years.append(row)
+            student_changed = student_changed or before != _year_snapshot(row)
+        results.append(row)
+        if student_changed:
+            after = _year_snapshot(row)
+            after["subjects"] = _subject_summary(outcome.subjects, codes)
+            events.append(
+                {
+                    "actor": actor.user,
+                    "action": "grade.result_compute",
+                    "object_type": YearResult._meta.label_lower,
+                    "object_id": str(student.pk),
+                    "object_label": f"{student.person.full_name} – {school_class.name} ({school_class.year.code})",
+                    "org_unit": school_class.school,
+                    "before": before,
+                    "after": after,
+                }
+            )
+    YearResult.objects.bulk_create(new_years, batch_size=500)
+    YearResult.objects.bulk_update(
+        changed_years, [*YEAR_FIELDS, "title_confirmed_by", "rule_set", "computed_at"], batch_size=500
+    )
+    SubjectResult.objects.bulk_create(new_subjects, batch_size=1000)
+    SubjectResult.objects.bulk_update(changed_subjects, [*SUBJECT_FIELDS, "rule_set", "computed_at"], batch_size=1000)
+    if only is None:
+        events.insert(
+            0,
+            {
+                "actor": actor.user,
+                "action": "grade.class_results_compute",
+                "obj": school_class,
+                "org_unit": school_class.school,
+                "after": {
+                    "semesters": list(semesters),
+                    "rule_set": f"{data.version.code} v{data.version.version}",
+                    "students": len(data.students),
+                    "changed": len(events),
+                    "incomplete": sum(1 for r in results if r.details.get("incomplete")),
+                },
+            },
+        )
+    audit.record_many(events)
+    # Rows created by bulk_create have their ids on PostgreSQL and SQLite ≥ 3.35; read them back otherwise.
+    if any(row.pk is None for row in results):
+        by_student = {
+            row.student_id: row for row in YearResult.objects.filter(school_class=school_class, student__in=student_ids)
+        }
+        results = [by_student[s.pk] for s in data.students]
+    return results, len(events) - (0 if only is not None else 1)
+
+
+@transaction.atomic
+def compute_class_results(*, actor: Actor, school_class: SchoolClass) -> list[YearResult]:
+    """Compute and store the results of every student of ``school_class`` from its locked sheets.
+
+    Semester I must be locked; with semester II locked too the year results, promotion and titles are computed.
+    Returns the year results in the order of the students' names.
+    """
+    _require(may_compute(actor, school_class), _("Chỉ Ban giám hiệu hoặc giáo viên chủ nhiệm lớp được tính kết quả."))
+    locked = locked_semesters(school_class, for_update=True)
+    if 1 not in locked:
+        raise ValidationFailed(_("Cần khoá sổ học kì I của lớp trước khi tính kết quả."), code="semester_not_locked")
+    semesters = (1, 2) if 2 in locked else (1,)
+    results, _changed = _compute(actor, school_class, semesters)
+    return results
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# After the year: re-assessment, summer training, titles, "tiêu biểu"
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _year_result_for(student: Student, school_class: SchoolClass) -> YearResult:
+    row = YearResult.objects.select_for_update().filter(student=student, school_class=school_class).first()
+    if row is None or (not row.learning_year and not row.classification):
+        raise ValidationFailed(
+            _("Chưa có kết quả cả năm của học sinh này; hãy khoá hai học kì và tính kết quả trước."),
+            code="no_year_result",
+        )
+    return row
+
+
+def _require_year_locked(school_class: SchoolClass) -> None:
+    if locked_semesters(school_class, for_update=True) != {1, 2}:
+        raise ValidationFailed(_("Cần khoá cả hai học kì của lớp."), code="semester_not_locked")
+
+
+def retest_candidates(year_result: YearResult) -> list[SubjectResult]:
+    """The subjects the student may be re-assessed in, or [] when the student is not eligible.
+
+    TT22 Điều 14: eligible when the year học tập is below Đạt, the rèn luyện (after summer training, if any) is at
+    least Đạt and absences are within the limit; scored subjects with ĐTBmcn below 5.0 and comment subjects Chưa
+    đạt. TT27: a pupil not completing the grade may retake the end-of-year tests.
+    """
+    school_class = year_result.school_class
+    r = rules_of(year_result.rule_set)
+    rows = list(
+        SubjectResult.objects.filter(student=year_result.student, school_class=school_class)
+        .select_related("subject")
+        .order_by("subject__name")
+    )
+    order = {e.subject_id: e.order for e in grade_subjects(school_class)}
+    rows.sort(key=lambda row: order.get(row.subject_id, 99))
+    if isinstance(r, Tt27RuleSet):
+        if year_result.classification != Tt27Classification.NOT_COMPLETED:
+            return []
+        tested = rules.tested_subjects(grade=school_class.grade.code, checkpoint=Tt27Checkpoint.END_YEAR, rules=r)
+        return [row for row in rows if row.subject.code in tested]
+    if not year_result.learning_year or not year_result.conduct_year:
+        return []
+    try:
+        decision = rules.promotion_decision(
+            year_conduct=year_result.conduct_year,
+            year_learning=year_result.learning_year,
+            absence_sessions=year_result.absences,
+            rules=r,
+            conduct_after_summer=year_result.summer_conduct or None,
+        )
+    except ValidationFailed:
+        return []
+    if decision.outcome != PromotionOutcome.RETEST:
+        return []
+    averages = {row.subject.code: row.year for row in rows if row.kind == SubjectKind.SCORED and row.year is not None}
+    comments = {
+        row.subject.code: row.year_result for row in rows if row.kind == SubjectKind.COMMENT and row.year_result
+    }
+    eligible = set(rules.retest_subjects(year_averages=averages, year_comments=comments, rules=r))
+    return [row for row in rows if row.subject.code in eligible]
+
+
+@transaction.atomic
+def record_retest(
+    *, actor: Actor, student: Student, school_class: SchoolClass, subject: Subject, raw: object
+) -> YearResult:
+    """Record (or clear, with an empty value) a re-assessment result and recompute the student's year result.
+
+    TT22: a score for a scored subject, Đ/CĐ for a comment subject; the result replaces the subject's year result
+    and the year học tập level is recomputed (Điều 14). TT27: a whole-number re-test score replacing the
+    end-of-year test of the subject.
+    """
+    _require(
+        may_compute(actor, school_class),
+        _("Chỉ Ban giám hiệu hoặc giáo viên chủ nhiệm lớp được ghi kết quả kiểm tra lại."),
+    )
+    _require_year_locked(school_class)
+    year_result = _year_result_for(student, school_class)
+    conflict_if_stale(year_result)
+    candidates = {row.subject_id: row for row in retest_candidates(year_result)}
+    row = candidates.get(subject.pk)
+    if row is None:
+        raise ValidationFailed(
+            _("Môn %(subject)s của học sinh này không thuộc diện kiểm tra, đánh giá lại.") % {"subject": subject.name},
+            code="retest_not_eligible",
+        )
+    r = rules_of(year_result.rule_set)
+    if isinstance(r, Tt27RuleSet):
+        column = cols.Column("kt_lai", _("Điểm kiểm tra lại"), cols.TEST27)
+    elif row.kind == SubjectKind.SCORED:
+        column = cols.Column("kt_lai", _("Điểm kiểm tra lại"), cols.SCORE)
+    else:
+        column = cols.Column("kt_lai", _("Kết quả đánh giá lại"), cols.COMMENT_RESULT)
+    value, _number_value = cols.parse_cell(column, raw, r)
+    before = row.retest
+    row.retest = value
+    row.save(update_fields=["retest", "computed_at"])
+    audit.record(
+        actor=actor.user,
+        action="grade.retest_record",
+        obj=row,
+        object_label=f"{student.person.full_name} – {subject.name}",
+        org_unit=school_class.school,
+        before={"retest": before},
+        after={"retest": value},
+    )
+    results, _changed = _compute(actor, school_class, (1, 2), only=student)
+    return results[0]
+
+
+@transaction.atomic
+def record_summer_conduct(*, actor: Actor, student: Student, school_class: SchoolClass, level: str) -> YearResult:
+    """TT22 Điều 13: the re-evaluation of rèn luyện after summer training (or clear it with an empty value); it
+    replaces the year rèn luyện for promotion, and the student's year result is recomputed."""
+    _require(
+        may_compute(actor, school_class),
+        _("Chỉ Ban giám hiệu hoặc giáo viên chủ nhiệm lớp được ghi kết quả rèn luyện trong hè."),
+    )
+    _require_year_locked(school_class)
+    year_result = _year_result_for(student, school_class)
+    r = rules_of(year_result.rule_set)
+    if not isinstance(r, Tt22RuleSet):
+        raise ValidationFailed(_("Tiểu học không có rèn luyện trong kì nghỉ hè."), code="not_tt22")
+    if not year_result.conduct_year or rules.level_at_least(year_result.conduct_year, r.promotion_min_conduct):
+        raise ValidationFailed(
+            _("Học sinh không thuộc diện rèn luyện trong kì nghỉ hè."), code="summer_training_not_eligible"
+        )
+    if year_result.absences > r.absence_limit_sessions:
+        raise ValidationFailed(
+            _("Học sinh nghỉ quá %(limit)s buổi nên ở lại lớp.") % {"limit": r.absence_limit_sessions},
+            code="summer_training_not_eligible",
+        )
+    value, _n = cols.parse_cell(cols.Column("rl_he", _("Rèn luyện sau hè"), cols.CONDUCT), level, r)
+    before = year_result.summer_conduct
+    year_result.summer_conduct = value
+    year_result.save(update_fields=["summer_conduct", "computed_at"])
+    audit.record(
+        actor=actor.user,
+        action="grade.summer_conduct_record",
+        obj=year_result,
+        object_label=f"{student.person.full_name} – {school_class.name}",
+        org_unit=school_class.school,
+        before={"summer_conduct": before},
+        after={"summer_conduct": value},
+    )
+    results, _changed = _compute(actor, school_class, (1, 2), only=student)
+    return results[0]
+
+
+def title_choices(year_result: YearResult) -> list[tuple[str, str]]:
+    """The titles the principal may confirm for this result: the proposed one (or Giỏi instead of Xuất sắc)."""
+    proposed = year_result.title_proposed
+    if not proposed:
+        return []
+    if year_result.classification or year_result.exemplary:
+        return [(proposed, str(Tt27Title(proposed).label))]
+    if proposed == Tt22Title.EXCELLENT:
+        return [(Tt22Title.EXCELLENT, str(Tt22Title.EXCELLENT.label)), (Tt22Title.GOOD, str(Tt22Title.GOOD.label))]
+    return [(proposed, str(Tt22Title(proposed).label))]
+
+
+@transaction.atomic
+def confirm_title(*, actor: Actor, year_result: YearResult, title: str) -> YearResult:
+    """The principal's decision on the title (Giấy khen): one of ``title_choices`` or "" for none."""
+    school_class = year_result.school_class
+    _require(is_principal_of(actor, school_class), _("Chỉ Hiệu trưởng quyết định danh hiệu học sinh."))
+    year_result = YearResult.objects.select_for_update().get(pk=year_result.pk)
+    conflict_if_stale(year_result)
+    title = (title or "").strip()
+    allowed = {code for code, _label in title_choices(year_result)}
+    if title and title not in allowed:
+        raise ValidationFailed(_("Danh hiệu này không phù hợp với kết quả của học sinh."), code="title_not_allowed")
+    before = {"title_confirmed": year_result.title_confirmed}
+    year_result.title_confirmed = title
+    year_result.title_confirmed_by = actor.user
+    year_result.save(update_fields=["title_confirmed", "title_confirmed_by", "computed_at"])
+    audit.record(
+        actor=actor.user,
+        action="grade.title_confirm",
+        obj=year_result,
+        object_label=f"{year_result.student.person.full_name} – {school_class.name}",
+        org_unit=school_class.school,
+        before=before,
+        after={"title_confirmed": title, "title_proposed": year_result.title_proposed},
+    )
+    return year_result
+
+
+@transaction.atomic
+def set_exemplary(*, actor: Actor, year_result: YearResult, flag: bool) -> YearResult:
+    """TT27 Điều 13: record that the class recognises the pupil as "tiêu biểu" (an outstanding subject or clear
+    progress); with Hoàn thành tốt this proposes the title Học sinh Tiêu biểu."""
+    school_class = year_result.school_class
+    _require(
+        may_set_exemplary(actor, school_class),
+        _("Chỉ giáo viên chủ nhiệm lớp hoặc Hiệu trưởng ghi nhận học sinh tiêu biểu."),
+    )
+    if circular_for(school_class) != Circular.TT27_2020:
+        raise ValidationFailed(_("Danh hiệu tiêu biểu chỉ áp dụng cho tiểu học."), code="not_tt27")
+    year_result = YearResult.objects.select_for_update().get(pk=year_result.pk)
+    before = {f: getattr(year_result, f) for f in ("exemplary", "title_proposed", "title_confirmed")}
+    year_result.exemplary = bool(flag)
+    if year_result.classification:
+        title = rules.tt27_title_candidate(year_result.classification, recognised_by_class=year_result.exemplary)
+        year_result.title_proposed = str(title) if title else ""
+    if year_result.title_confirmed and year_result.title_confirmed != year_result.title_proposed:
+        year_result.title_confirmed = ""
+        year_result.title_confirmed_by = None
+    if before["exemplary"] == year_result.exemplary:
+        return year_result
+    year_result.save(
+        update_fields=["exemplary", "title_proposed", "title_confirmed", "title_confirmed_by", "computed_at"]
+    )
+    audit.record(
+        actor=actor.user,
+        action="grade.exemplary_set",
+        obj=year_result,
+        object_label=f"{year_result.student.person.full_name} – {school_class.name}",
+        org_unit=school_class.school,
+        before=before,
+        after={f: getattr(year_result, f) for f in ("exemplary", "title_proposed", "title_confirmed")},
+    )
+    return year_result
+
+
+def conflict_if_stale(year_result: YearResult) -> None:
+    """Refuse to act on results computed before an unlock (they may no longer match the sheets)."""
+    if (year_result.details or {}).get("stale"):
+        raise Conflict(_("Kết quả đã cũ do sổ điểm được mở khoá; hãy khoá lại và tính lại."), code="results_stale")

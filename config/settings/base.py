@@ -151,6 +151,8 @@ STATICFILES_DIRS = [
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 SIGNING_CA_DIR = Path(env_str("SIGNING_CA_DIR", str(DATA_DIR / "ca")))
+# The address printed in QR codes of issued documents (the public verification page lives under it).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -207,6 +209,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "API của nền tảng chuyển đổi số ngành giáo dục EduDX.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a "kind" or "status" field with different choices: name each enum after its model's.
+    "ENUM_NAME_OVERRIDES": {
+        "SheetKindEnum": "edudx.gradebook.models.SheetKind.choices",
+        "SheetStatusEnum": "edudx.gradebook.models.SheetStatus.choices",
+    },
 }
 
 # Imports: size limit in bytes and the row count above which the import runs as a background task.

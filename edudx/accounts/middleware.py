@@ -20,7 +20,7 @@ from django.urls import Resolver404, resolve, reverse
 from edudx.core.api import actor_for
 
 # Paths a user who still owes a second factor may reach.
-EXEMPT_PREFIXES = ("/static/", "/i18n/", "/api/", "/verify/", "/healthz")
+EXEMPT_PREFIXES = ("/static/", "/i18n/", "/api/", "/verify/", "/v/", "/healthz")
 # Account pages that are open to everyone whatever they owe.
 OPEN_VIEWS = {
     "accounts:login",

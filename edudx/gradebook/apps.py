@@ -7,4 +7,4 @@ class GradebookConfig(AppConfig):
     verbose_name = "Sổ điểm và đánh giá học sinh"
 
     def ready(self) -> None:
-        from . import permissions  # noqa: F401  (registers the policies)
+        from . import kpis, permissions  # noqa: F401  (registers the policies and the KPIs)

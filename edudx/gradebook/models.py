@@ -136,14 +136,18 @@ class ScoreCell(models.Model):
     for aggregates. ``version`` grows by one on every save: a save naming an older version is refused (409).
     """
 
-    sheet = models.ForeignKey(ScoreSheet, on_delete=models.CASCADE, related_name="cells")
-    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="score_cells")
+    # The unique (sheet, student, column) and the (student, sheet) index already serve every lookup by sheet or
+    # student; single-column indexes would only slow the million-row writes of a school year.
+    sheet = models.ForeignKey(ScoreSheet, on_delete=models.CASCADE, related_name="cells", db_index=False)
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="score_cells", db_index=False)
     column = models.CharField(max_length=16)
     value = models.TextField(blank=True)
     number = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+    )
 
     class Meta:
         constraints = [

@@ -17,7 +17,7 @@ from edudx.core.widgets import date_field
 
 from . import selectors
 from .enums import GuardianRelation, Qualification, Sex, StaffPosition
-from .models import Grade, SchoolClass, SchoolYear, StaffMember, Student, Subject
+from .models import Grade, SchoolClass, SchoolYear, StaffMember, Student, Subject, TeachingAssignment
 
 __all__ = [
     "ClassChoiceField",
@@ -280,6 +280,15 @@ class ClassEditForm(forms.Form):
 class TeachingForm(forms.Form):
     subject = forms.ModelChoiceField(label=_("Môn học"), queryset=Subject.objects.none())
     staff = StaffChoiceField(label=_("Giáo viên giảng dạy"), queryset=StaffMember.objects.none())
+    semester = forms.TypedChoiceField(
+        label=_("Học kì"),
+        choices=TeachingAssignment.SEMESTER_CHOICES,
+        coerce=int,
+        required=False,
+        empty_value=TeachingAssignment.WHOLE_YEAR,
+        initial=TeachingAssignment.WHOLE_YEAR,
+        help_text=_("Chọn một học kì khi giáo viên chỉ dạy học kì đó; giáo viên cả năm giữ học kì còn lại."),
+    )
 
     def __init__(self, *args: Any, actor: Actor, klass: SchoolClass, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

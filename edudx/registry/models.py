@@ -244,7 +244,9 @@ class TeachingAssignment(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["school_class", "subject", "semester"], name="uniq_teaching_class_subject_sem")
+            models.UniqueConstraint(
+                fields=["school_class", "subject", "semester"], name="uniq_teaching_class_subject_sem"
+            )
         ]
 
     def covers(self, semester: int) -> bool:

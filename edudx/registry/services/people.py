@@ -767,22 +767,56 @@ def staff_update(
 
 @transaction.atomic
 def teaching_assignment_set(
-    *, actor: Actor, school_class: SchoolClass, subject: Subject, staff: StaffMember
+    *, actor: Actor, school_class: SchoolClass, subject: Subject, staff: StaffMember, semester: int = 0
 ) -> TeachingAssignment:
-    """Who teaches ``subject`` to ``school_class``; replaces the previous teacher of that subject."""
+    """Who teaches ``subject`` to ``school_class`` for the whole year (``semester`` 0) or for semester 1 or 2.
+
+    A class and subject has either one whole-year row or per-semester rows, never both: a whole-year assignment
+    replaces any per-semester rows; a semester assignment while a whole-year row exists splits it, the previous
+    teacher keeping the other semester. When both semesters end up with the same teacher they become one
+    whole-year row again. One audit event: ``before`` is the row that covered the semester, ``after`` the new one.
+    """
     if not actor.can_in("class.change", school_class.school):
         raise NotPermitted("Bạn không có quyền phân công giảng dạy tại trường này.")
+    if semester not in (TeachingAssignment.WHOLE_YEAR, 1, 2):
+        raise ValidationFailed("Học kì phân công phải là cả năm, học kì I hoặc học kì II.")
     if staff.org_unit_id != school_class.school_id or not staff.is_active:
         raise ValidationFailed("Giáo viên được phân công phải đang công tác tại trường của lớp.")
     _check_subjects([subject], school_class.school)
-    existing = TeachingAssignment.objects.select_for_update().filter(school_class=school_class, subject=subject).first()
-    before = audit.snapshot(existing) if existing else None
-    if existing is None:
-        assignment = TeachingAssignment.objects.create(staff=staff, school_class=school_class, subject=subject)
+    rows = {
+        row.semester: row
+        for row in TeachingAssignment.objects.select_for_update().filter(school_class=school_class, subject=subject)
+    }
+    whole = rows.get(TeachingAssignment.WHOLE_YEAR)
+    covering = whole or rows.get(semester) or (rows.get(1) or rows.get(2) if semester == 0 else None)
+    before = audit.snapshot(covering) if covering else None
+    after_extra: dict[str, Any] = {}
+    if semester == TeachingAssignment.WHOLE_YEAR:
+        replaced = [row for key, row in rows.items() if key != TeachingAssignment.WHOLE_YEAR]
+        if replaced:
+            after_extra["replaced"] = [audit.snapshot(row) for row in replaced]
+            TeachingAssignment.objects.filter(pk__in=[row.pk for row in replaced]).delete()
+        assignment = _teaching_row(whole, school_class, subject, staff, TeachingAssignment.WHOLE_YEAR)
     else:
-        existing.staff = staff
-        existing.save(update_fields=["staff"])
-        assignment = existing
+        other = 2 if semester == 1 else 1
+        if whole is not None and whole.staff_id != staff.pk:
+            # Split: the teacher of the whole year keeps the other semester.
+            whole.semester = other
+            whole.save(update_fields=["semester"])
+            rows = {other: whole}
+            after_extra["kept"] = audit.snapshot(whole)
+        if whole is not None and whole.staff_id == staff.pk:
+            assignment = whole
+        elif rows.get(other) is not None and rows[other].staff_id == staff.pk:
+            # The same teacher for both semesters is a whole-year assignment.
+            merged = rows[other]
+            if rows.get(semester) is not None:
+                rows[semester].delete()
+            merged.semester = TeachingAssignment.WHOLE_YEAR
+            merged.save(update_fields=["semester"])
+            assignment = merged
+        else:
+            assignment = _teaching_row(rows.get(semester), school_class, subject, staff, semester)
     audit.record(
         actor=_user(actor),
         action="class.teaching_assignment_set",
@@ -790,9 +824,21 @@ def teaching_assignment_set(
         object_label=f"{school_class.name} – {subject.name}",
         org_unit=school_class.school,
         before=before,
-        after=audit.snapshot(assignment),
+        after={**audit.snapshot(assignment), **after_extra},
     )
     return assignment
+
+
+def _teaching_row(
+    row: TeachingAssignment | None, school_class: SchoolClass, subject: Subject, staff: StaffMember, semester: int
+) -> TeachingAssignment:
+    if row is None:
+        return TeachingAssignment.objects.create(
+            staff=staff, school_class=school_class, subject=subject, semester=semester
+        )
+    row.staff = staff
+    row.save(update_fields=["staff"])
+    return row
 
 
 @transaction.atomic

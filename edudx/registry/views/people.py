@@ -17,6 +17,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from edudx.core.api import Actor, DomainError, OrgUnit, OrgUnitKind, actor_for, policy_for
@@ -41,7 +42,7 @@ from ..forms import (
     YearForm,
     current_year,
 )
-from ..models import ClassMembership, Grade, SchoolClass, SchoolYear, StaffMember, Student
+from ..models import ClassMembership, Grade, SchoolClass, SchoolYear, StaffMember, Student, TeachingAssignment
 from ._helpers import (
     apply_error,
     breadcrumbs,
@@ -600,30 +601,49 @@ def class_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
     return render(request, "registry/people/class_form.html", context)
 
 
+def _next_url(request: HttpRequest, default: str) -> str:
+    """Where to go after a change: a local ``next`` (the gradebook's assignment matrix), else ``default``."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
 @login_required
 def class_teaching_set(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """Who teaches a subject to the class; choosing a subject already taught replaces its teacher."""
+    """Who teaches a subject to the class, for the whole year or one semester; a subject already taught for that
+    time gets the new teacher (a semester inside a whole-year assignment splits it)."""
     actor, klass = _class_for_change(request, pk)
-    form = TeachingForm(request.POST or None, actor=actor, klass=klass)
+    initial = {key: request.GET[key] for key in ("subject", "staff", "semester") if request.GET.get(key)}
+    form = TeachingForm(request.POST or None, actor=actor, klass=klass, initial=initial)
+    next_url = _next_url(request, reverse("registry:class_detail", args=[klass.pk]))
     if request.method == "POST" and form.is_valid():
-        with service_errors_on(form, (("Giáo viên", "staff"), ("Môn", "subject"))):
+        with service_errors_on(form, (("Giáo viên", "staff"), ("Môn", "subject"), ("Học kì", "semester"))):
             services.teaching_assignment_set(actor=actor, school_class=klass, **form.cleaned_data)
+            semester_label = dict(TeachingAssignment.SEMESTER_CHOICES)[form.cleaned_data["semester"]]
             messages.success(
                 request,
-                _("Đã phân công %(teacher)s dạy %(subject)s lớp %(class)s.")
+                _("Đã phân công %(teacher)s dạy %(subject)s lớp %(class)s (%(semester)s).")
                 % {
                     "teacher": form.cleaned_data["staff"].person.full_name,
                     "subject": form.cleaned_data["subject"].name,
                     "class": klass.name,
+                    "semester": str(semester_label).lower(),
                 },
             )
-            return redirect("registry:class_detail", pk=klass.pk)
+            return redirect(next_url)
     context = {
         "form": form,
         "title": _("Phân công giảng dạy lớp %(name)s") % {"name": klass.name},
-        "intro": _("Nếu môn đã có giáo viên, giáo viên mới sẽ thay thế phân công cũ."),
+        "intro": _(
+            "Nếu môn đã có giáo viên trong thời gian đã chọn, giáo viên mới sẽ thay thế phân công cũ. "
+            "Phân công một học kì cho môn đã có giáo viên cả năm sẽ tách phân công: giáo viên cũ giữ học kì còn lại."
+        ),
         "submit": _("Phân công"),
-        "cancel_url": reverse("registry:class_detail", args=[klass.pk]),
+        "cancel_url": next_url,
+        "next_url": next_url,
         "crumbs": _class_crumbs(actor, klass, _("Phân công giảng dạy")),
     }
     return render(request, "registry/people/class_form.html", context)

@@ -31,6 +31,8 @@ $PY manage.py collectstatic --noinput -v 0
 echo "==> Dữ liệu demo (chỉ nạp lần đầu)"
 # load_demo does nothing on a database that already has the demo; it prints the accounts either way.
 $PY manage.py load_demo --quiet-accounts
+echo "==> Sổ điểm demo: điểm cả năm học, chứng thư số demo (chỉ nạp lần đầu)"
+$PY manage.py load_gradebook_demo
 
 WORKER_PID=""
 stop_worker() {

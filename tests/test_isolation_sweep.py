@@ -287,7 +287,9 @@ def _gradebook_objects(world: Any, principal: Any) -> dict[type[models.Model], l
     """School 1's sheets, a score, a lock, results and a sealed-looking transcript, made directly."""
     s1 = world.school1
     sheets = ensure_sheets(s1.class_b, 1) + ensure_sheets(s1.class_a, 1)
-    toan_b = next(sh for sh in sheets if sh.school_class_id == s1.class_b.pk and sh.subject and sh.subject.code == "TOAN")
+    toan_b = next(
+        sh for sh in sheets if sh.school_class_id == s1.class_b.pk and sh.subject and sh.subject.code == "TOAN"
+    )
     homeroom_a = next(sh for sh in sheets if sh.school_class_id == s1.class_a.pk and sh.kind == "homeroom")
     pupil = s1.students_a[0]
     cells = [

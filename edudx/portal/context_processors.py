@@ -29,6 +29,8 @@ MENU = [
     ("transcript.view", _("Học bạ số"), "gradebook:transcript_home"),
     ("gradestats.view", _("Thống kê kết quả học tập"), "gradebook:stats"),
     ("ruleset.manage", _("Quy tắc đánh giá"), "gradebook:ruleset_list"),
+    ("ruleset.manage", _("Chương trình các khối"), "gradebook:curriculum"),
+    ("class.change", _("Phân công giảng dạy"), "gradebook:assignments"),
     ("dataquality.view", _("Chất lượng dữ liệu"), "registry:data_quality"),
     ("role.assign", _("Phân quyền"), "accounts:role_list"),
     ("audit.view", _("Nhật ký thay đổi"), "core:audit_log"),

@@ -462,7 +462,9 @@ def verify_transcript(request: HttpRequest, token: str) -> HttpResponse:
     context = {**_public_context(transcript), "form": form, "upload": upload_result}
     response = render(request, "gradebook/transcripts/verify.html", context)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # The token must not leak to other sites, but the page's own upload form needs its Origin header: with
+    # "no-referrer" Chromium sends "Origin: null" and the CSRF check refuses the upload.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

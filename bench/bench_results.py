@@ -6,10 +6,15 @@ scores for both semesters (bulk insert), submits and locks them, then measures i
 
 (a) one SQL statement over ``gradebook_scorecell`` computing ĐTBmhk of every student, subject and semester and
     ĐTBmcn of the year (integer arithmetic in tenths with half-up rounding, so it is exact on both engines);
-(b) ``compute_class_results`` for every class: all subject averages, levels, conduct, promotion, titles, stored
-    with their audit events — first run (creates the rows) and a recomputation (nothing changes).
+(b) ``compute_class_results`` for every class, as a principal would run it (permission check, row locks, one
+    transaction per class): all subject averages, levels, conduct, promotion, titles, stored with their audit
+    events — first run (creates the rows) and a recomputation (nothing changes, so nothing is written but the
+    class's audit event).
 
-Both computations are checked to agree on every average before timing is reported. The goal is (b) ≤ 3 × (a).
+The SQL runs once cold (first execution in the process, statement not yet prepared) and then three times warm; the
+ratio uses the best warm time, the least favourable baseline. Both sides read the same database through the same
+connection. Both computations are checked to agree on every average before timing is reported. The goal is
+(b) ≤ 3 × (a).
 
     .venv/bin/python bench/bench_results.py [--scale city] [--classes 40] [--seed 1] [--max-schools N]
 """
@@ -172,18 +177,19 @@ def main() -> int:
     def run_compute() -> int:
         return sum(len(compute_class_results(actor=actor, school_class=c)) for c in classes)
 
-    # (a) the SQL aggregate — warm the cache once, then measure.
-    run_sql()
-    t0, c0 = time.perf_counter(), time.process_time()
-    rows = run_sql()
-    sql_s, sql_cpu = time.perf_counter() - t0, time.process_time() - c0
-    # (b) the full computation: first run (inserts) and a recomputation (no change).
-    t0, c0 = time.perf_counter(), time.process_time()
-    students = run_compute()
-    first_s, first_cpu = time.perf_counter() - t0, time.process_time() - c0
-    t0, c0 = time.perf_counter(), time.process_time()
-    run_compute()
-    again_s, again_cpu = time.perf_counter() - t0, time.process_time() - c0
+    def timed(run):  # (result, wall seconds, CPU seconds)
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = run()
+        return result, time.perf_counter() - t0, time.process_time() - c0
+
+    # (a) the SQL aggregate: once cold, then the best of three warm runs.
+    rows, sql_cold_s, sql_cold_cpu = timed(run_sql)
+    warm = [timed(run_sql) for _ in range(3)]
+    sql_s, sql_cpu = min(w[1] for w in warm), min(w[2] for w in warm)
+    # (b) the full computation: first run (inserts) and a recomputation (no change), the best of two.
+    students, first_s, first_cpu = timed(run_compute)
+    again = [timed(run_compute) for _ in range(2)]
+    again_s, again_cpu = min(a[1] for a in again), min(a[2] for a in again)
 
     # The two computations agree on every average of every scored subject.
     stored = {
@@ -200,6 +206,7 @@ def main() -> int:
     ratio, ratio_again = first_s / sql_s, again_s / sql_s
     # The SQL runs in the database (in this process for SQLite): its CPU time is only comparable on SQLite.
     ratio_cpu = first_cpu / sql_cpu if sql_cpu else float("nan")
+    ratio_again_cpu = again_cpu / sql_cpu if sql_cpu else float("nan")
     results = {
         "engine": engine,
         "scale": args.scale,
@@ -208,21 +215,29 @@ def main() -> int:
         "students": students,
         "cells": cell_count,
         "averages_checked": len(rows),
+        "sql_aggregate_cold_s": round(sql_cold_s, 3),
         "sql_aggregate_s": round(sql_s, 3),
+        "sql_aggregate_cpu_s": round(sql_cpu, 3),
         "compute_first_s": round(first_s, 3),
+        "compute_first_cpu_s": round(first_cpu, 3),
         "compute_again_s": round(again_s, 3),
+        "compute_again_cpu_s": round(again_cpu, 3),
         "ratio_first": round(ratio, 2),
         "ratio_again": round(ratio_again, 2),
         "ratio_first_cpu": round(ratio_cpu, 2),
+        "ratio_again_cpu": round(ratio_again_cpu, 2),
     }
-    print(f"(a) SQL aggregate (ĐTBmhk, ĐTBmcn):   {sql_s:.3f} s wall, {sql_cpu:.3f} s CPU, {len(rows):,} averages")
+    print(
+        f"(a) SQL aggregate (ĐTBmhk, ĐTBmcn):   {sql_s:.3f} s wall, {sql_cpu:.3f} s CPU (best warm;"
+        f" cold {sql_cold_s:.3f} s wall, {sql_cold_cpu:.3f} s CPU), {len(rows):,} averages"
+    )
     print(
         f"(b) compute_class_results × {len(classes)}:  {first_s:.3f} s wall, {first_cpu:.3f} s CPU"
         f" (recompute, no change: {again_s:.3f} s wall, {again_cpu:.3f} s CPU), {students:,} students"
     )
     print(
-        f"ratio compute / SQL:                 {ratio:.1f}x first run, {ratio_again:.1f}x recompute (wall),"
-        f" {ratio_cpu:.1f}x first run (CPU); goal <= 3x"
+        f"ratio compute / SQL:                 {ratio:.1f}x first run, {ratio_again:.1f}x recompute (wall);"
+        f" {ratio_cpu:.1f}x first run, {ratio_again_cpu:.1f}x recompute (CPU); goal <= 3x"
     )
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ Vietnamese message; passing a ``float`` is a programming error and raises ``Type
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -43,6 +43,8 @@ TT22_LEVELS_BEST_FIRST: tuple[Tt22Level, ...] = (
 # Divisions are exact for the denominators of the formulas (3, 7, 8, 9); 60 digits leave no room for a truncated
 # quotient to land on a false x.x5 tie before the half-up rounding.
 _DIVISION_PRECISION = 60
+# One context for every division: entering ``decimal.localcontext`` per average costs more than the arithmetic.
+_DIVISION_CONTEXT = decimal.Context(prec=_DIVISION_PRECISION)
 
 
 def format_score(value: Decimal) -> str:
@@ -66,9 +68,27 @@ def round_score(value: Decimal, rules: Tt22RuleSet) -> Decimal:
     return _require_decimal(value).quantize(rules.score_step, rounding=rules.score_rounding)
 
 
+def _is_valid_score(value: Decimal, rules: Tt22RuleSet) -> bool:
+    return (
+        value.is_finite()
+        and rules.score_min <= value <= rules.score_max
+        and value == value.quantize(rules.score_step, rounding=decimal.ROUND_DOWN)
+    )
+
+
+def _checked_score(value: Decimal, rules: Tt22RuleSet, label: Callable[[], str]) -> Decimal:
+    """``validate_score`` with a label translated only when the value is refused (the usual case is valid, and a
+    translation lookup costs more than the check)."""
+    if isinstance(value, Decimal) and _is_valid_score(value, rules):
+        return value
+    return validate_score(value, rules, label=label())
+
+
 def validate_score(value: Decimal, rules: Tt22RuleSet, *, label: str | None = None) -> Decimal:
     """A recorded TT22 score: between 0 and 10, a whole number or one decimal (Điều 5)."""
     value = _require_decimal(value)
+    if _is_valid_score(value, rules):
+        return value
     name = label or _("Điểm")
     if not value.is_finite():
         raise ValidationFailed(_("%(name)s không phải là một số.") % {"name": name}, code="score_not_a_number")
@@ -131,27 +151,40 @@ def semester_average(
             % {"required": required_count, "given": len(regular_scores)},
             code="regular_count_mismatch",
         )
-    regular_total = sum(
-        (validate_score(s, rules, label=_("Điểm đánh giá thường xuyên")) for s in regular_scores), Decimal(0)
-    )
-    midterm = validate_score(midterm, rules, label=_("Điểm đánh giá giữa kì"))
-    final = validate_score(final, rules, label=_("Điểm đánh giá cuối kì"))
+    regular_total = sum((_checked_score(s, rules, _regular_label) for s in regular_scores), Decimal(0))
+    midterm = _checked_score(midterm, rules, _midterm_label)
+    final = _checked_score(final, rules, _final_label)
     numerator = regular_total * rules.regular_weight + midterm * rules.midterm_weight + final * rules.final_weight
     denominator = len(regular_scores) * rules.regular_weight + rules.midterm_weight + rules.final_weight
-    with decimal.localcontext() as context:
-        context.prec = _DIVISION_PRECISION
-        quotient = numerator / denominator
-    return round_score(quotient, rules)
+    return round_score(_DIVISION_CONTEXT.divide(numerator, denominator), rules)
+
+
+def _regular_label() -> str:
+    return _("Điểm đánh giá thường xuyên")
+
+
+def _midterm_label() -> str:
+    return _("Điểm đánh giá giữa kì")
+
+
+def _final_label() -> str:
+    return _("Điểm đánh giá cuối kì")
+
+
+def _semester_1_label() -> str:
+    return _("Điểm trung bình học kì I")
+
+
+def _semester_2_label() -> str:
+    return _("Điểm trung bình học kì II")
 
 
 def year_average(*, semester_1: Decimal, semester_2: Decimal, rules: Tt22RuleSet) -> Decimal:
     """Điều 9 khoản 1: ĐTBmcn = (ĐTBmhkI + 2·ĐTBmhkII) / 3, from the semester averages as already rounded."""
-    semester_1 = validate_score(semester_1, rules, label=_("Điểm trung bình học kì I"))
-    semester_2 = validate_score(semester_2, rules, label=_("Điểm trung bình học kì II"))
+    semester_1 = _checked_score(semester_1, rules, _semester_1_label)
+    semester_2 = _checked_score(semester_2, rules, _semester_2_label)
     numerator = semester_1 * rules.semester_1_weight + semester_2 * rules.semester_2_weight
-    with decimal.localcontext() as context:
-        context.prec = _DIVISION_PRECISION
-        quotient = numerator / (rules.semester_1_weight + rules.semester_2_weight)
+    quotient = _DIVISION_CONTEXT.divide(numerator, rules.semester_1_weight + rules.semester_2_weight)
     return round_score(quotient, rules)
 
 
@@ -177,7 +210,13 @@ def comment_subject_year_result(
     return CommentResult.PASSED if both else CommentResult.NOT_PASSED
 
 
+_COMMENT_RESULTS: dict[str, CommentResult] = {str(result): result for result in CommentResult}
+
+
 def _comment_result(value: CommentResult | str) -> CommentResult:
+    known = _COMMENT_RESULTS.get(value) if isinstance(value, str) else None
+    if known is not None:
+        return known
     try:
         return CommentResult(value)
     except ValueError:
@@ -202,9 +241,13 @@ def _level(value: Tt22Level | str) -> Tt22Level:
         ) from None
 
 
+_LEVEL_RANKS: dict[str, int] = {str(level): rank for rank, level in enumerate(TT22_LEVELS_BEST_FIRST)}
+
+
 def level_rank(level: Tt22Level | str) -> int:
     """0 for Tốt, 1 for Khá, 2 for Đạt, 3 for Chưa đạt."""
-    return TT22_LEVELS_BEST_FIRST.index(_level(level))
+    rank = _LEVEL_RANKS.get(level) if isinstance(level, str) else None
+    return rank if rank is not None else TT22_LEVELS_BEST_FIRST.index(_level(level))
 
 
 def level_at_least(level: Tt22Level | str, minimum: Tt22Level | str) -> bool:
@@ -225,7 +268,7 @@ class LearningLevelResult:
 
 
 def _matches(row: LearningLevelRule, scored: Iterable[Decimal], comment_not_passed: int) -> bool:
-    values = list(scored)
+    values = scored if isinstance(scored, list) else list(scored)
     return (
         comment_not_passed <= row.comment_not_passed_at_most
         and all(v >= row.every_scored_at_least for v in values)
@@ -237,8 +280,9 @@ def _table_level(
     scored: Mapping[str, Decimal], commented: Mapping[str, CommentResult], rules: Tt22RuleSet
 ) -> Tt22Level:
     not_passed = sum(1 for r in commented.values() if r != CommentResult.PASSED)
+    values = list(scored.values())
     for row in rules.learning_level_rules:
-        if _matches(row, scored.values(), not_passed):
+        if _matches(row, values, not_passed):
             return row.level
     return rules.learning_level_fallback
 
@@ -257,19 +301,31 @@ def learning_level(
     would have reached Tốt or Khá — the level is raised: by one level (``RAISE_ONE``, the default) or to the
     level just below the one otherwise reached (``ADJACENT_TO_UNLOWERED``). Which reading is right is unconfirmed.
     """
-    scores = {
-        code: validate_score(v, rules, label=_("Điểm trung bình môn %(subject)s") % {"subject": code})
-        for code, v in scored.items()
-    }
+    scores: dict[str, Decimal] = {}
+    for code, value in scored.items():
+        if isinstance(value, Decimal) and _is_valid_score(value, rules):
+            scores[code] = value
+        else:
+            label = _("Điểm trung bình môn %(subject)s") % {"subject": code}
+            scores[code] = validate_score(value, rules, label=label)
     comments = {code: _comment_result(v) for code, v in commented.items()}
     computed = _table_level(scores, comments, rules)
     if rules.adjustment_mode == AdjustmentMode.NONE:
         return LearningLevelResult(level=computed, computed_level=computed)
+    # An adjusted level comes from a reference level at least ``adjustment_min_drop`` above the computed one; when
+    # no reference level is that far above, no single subject can qualify and the counterfactuals are not needed.
+    references = [level_rank(level) for level in rules.adjustment_reference_levels]
+    if not references or level_rank(computed) - min(references) < rules.adjustment_min_drop:
+        return LearningLevelResult(level=computed, computed_level=computed)
 
     best: tuple[Tt22Level, str] | None = None
-    counterfactuals: list[tuple[Tt22Level, str]] = [
-        (_table_level({**scores, code: rules.score_max}, comments, rules), code) for code in scores
-    ]
+    # The level had one subject scored the maximum depends only on the score it replaces: compute it once per score.
+    raised: dict[Decimal, Tt22Level] = {}
+    counterfactuals: list[tuple[Tt22Level, str]] = []
+    for code, score in scores.items():
+        if score not in raised:
+            raised[score] = _table_level({**scores, code: rules.score_max}, comments, rules)
+        counterfactuals.append((raised[score], code))
     if rules.adjustment_counts_comment_subjects:
         counterfactuals += [
             (_table_level(scores, {**comments, code: CommentResult.PASSED}, rules), code)

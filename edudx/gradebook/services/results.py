@@ -15,11 +15,13 @@ principal's decision on titles (``confirm_title``) and the class's recognition o
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from django.db import transaction
+from django.db import connection, connections, models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -135,6 +137,18 @@ def locked_semesters(school_class: SchoolClass, *, for_update: bool = False) -> 
 # ---------------------------------------------------------------------------------------------------------------
 
 CellMap = dict[str, tuple[str, Decimal | None]]  # column → (value, number)
+_NO_CELLS: CellMap = {}
+
+
+@dataclass(frozen=True)
+class SubjectPlan:
+    """One curriculum subject of the class with, per computed semester, its sheet and columns (None: no sheet)."""
+
+    subject_id: int
+    code: str
+    name: str
+    scored: bool
+    sheets: tuple[tuple[int, int | None, tuple[str, ...], tuple[str, ...]], ...]  # (semester, sheet, codes, tx)
 
 
 @dataclass
@@ -149,7 +163,9 @@ class ClassData:
     subjects: list[GradeSubject]
     sheets: dict[tuple[int | None, int], ScoreSheet]  # (subject id or None for homeroom, semester) → sheet
     students: list[Student]
-    cells: dict[int, dict[int, CellMap]] = field(default_factory=dict)  # student → sheet → cells
+    cells: dict[tuple[int, int], CellMap] = field(default_factory=dict)  # (student, sheet) → cells
+    plans: list[SubjectPlan] = field(default_factory=list)
+    common_details: dict[str, Any] = field(default_factory=dict)  # the same for every student of the class
 
     @property
     def has_year(self) -> bool:
@@ -158,16 +174,71 @@ class ClassData:
     def student_cells(self, student_id: int, subject_id: int | None, semester: int) -> CellMap:
         sheet = self.sheets.get((subject_id, semester))
         if sheet is None:
-            return {}
-        return self.cells.get(student_id, {}).get(sheet.pk, {})
+            return _NO_CELLS
+        return self.cells.get((student_id, sheet.pk), _NO_CELLS)
 
     def sheet_codes(self, subject_id: int | None, semester: int) -> list[str]:
         sheet = self.sheets.get((subject_id, semester))
         return [c["code"] for c in sheet.columns] if sheet is not None else []
 
 
+def _raw_rows(queryset: QuerySet[Any], *names: str) -> tuple[list[tuple[Any, ...]], list[Callable[[Any], Any]]]:
+    """The rows of ``queryset.values_list(*names)`` as the database returns them, with one converter per column.
+
+    The ORM applies each column's database converters to every row (on SQLite a score is a float turned into a
+    Decimal, about a microsecond each) for reads of many thousand rows. Each converter returned here runs the same
+    converters once per distinct raw value: the converted values (Decimal, str, int) are immutable, so rows may
+    share them. ``None`` stays ``None``.
+    """
+    compiler = queryset.values_list(*names).query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    found = compiler.get_converters([expression for expression, _sql, _alias in compiler.select])
+    connection = connections[queryset.db]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+
+    def memoised(functions: list[Callable[..., Any]], expression: Any) -> Callable[[Any], Any]:
+        memo: dict[Any, Any] = {None: None}
+
+        def convert(raw: Any) -> Any:
+            try:
+                return memo[raw]
+            except KeyError:
+                pass
+            except TypeError:  # an unhashable raw value: convert it every time
+                return run(raw)
+            memo[raw] = value = run(raw)
+            return value
+
+        def run(raw: Any) -> Any:
+            for function in functions:
+                raw = function(raw, expression, connection)
+            return raw
+
+        return convert
+
+    converters = [memoised(*found[position]) if position in found else _unchanged for position in range(len(names))]
+    return rows, converters
+
+
+def _unchanged(raw: Any) -> Any:
+    return raw
+
+
+def _values(queryset: QuerySet[Any], *names: str) -> list[tuple[Any, ...]]:
+    """``queryset.values_list(*names)`` as plain tuples, converted as ``_raw_rows`` explains."""
+    rows, converters = _raw_rows(queryset, *names)
+    for position, convert in enumerate(converters):
+        if convert is not _unchanged:
+            rows = [(*row[:position], convert(row[position]), *row[position + 1 :]) for row in rows]
+    return rows
+
+
 def _load(school_class: SchoolClass, semesters: tuple[int, ...], only: Student | None = None) -> ClassData:
-    sheets = list(ScoreSheet.objects.filter(school_class=school_class, semester__in=semesters))
+    sheets = list(
+        ScoreSheet.objects.filter(school_class=school_class, semester__in=semesters).select_related("rule_set")
+    )
     versions = {s.rule_set_id for s in sheets}
     if not sheets:
         raise ValidationFailed(_("Lớp chưa có sổ điểm nào trong học kì đã khoá."), code="no_sheets")
@@ -176,33 +247,62 @@ def _load(school_class: SchoolClass, semesters: tuple[int, ...], only: Student |
             _("Các sổ điểm của lớp dùng những phiên bản bộ quy tắc khác nhau; không thể tính kết quả chung."),
             code="mixed_rule_sets",
         )
-    version = RuleSetVersion.objects.get(pk=versions.pop())
+    version = sheets[0].rule_set
     students_qs = Student.objects.filter(
         memberships__school_class=school_class, memberships__left_on__isnull=True
     ).select_related("person")
     if only is not None:
         students_qs = students_qs.filter(pk=only.pk)
     students = list(students_qs.order_by("person__search_name", "pk"))
+    subjects = grade_subjects(school_class)
+    by_key = {(s.subject_id if s.kind == SheetKind.SUBJECT else None, s.semester): s for s in sheets}
+    plans = []
+    for entry in subjects:
+        per_semester = []
+        for semester in semesters:
+            sheet = by_key.get((entry.subject_id, semester))
+            codes = tuple(c["code"] for c in sheet.columns) if sheet is not None else ()
+            regular = tuple(c for c in codes if c.startswith("tx"))
+            per_semester.append((semester, sheet.pk if sheet is not None else None, codes, regular))
+        plans.append(
+            SubjectPlan(
+                subject_id=entry.subject_id,
+                code=entry.subject.code,
+                name=entry.subject.name,
+                scored=entry.kind == SubjectKind.SCORED,
+                sheets=tuple(per_semester),
+            )
+        )
     data = ClassData(
         school_class=school_class,
         circular=circular_for(school_class),
         version=version,
         rules=rules_of(version),
         semesters=semesters,
-        subjects=grade_subjects(school_class),
-        sheets={(s.subject_id if s.kind == SheetKind.SUBJECT else None, s.semester): s for s in sheets},
+        subjects=subjects,
+        sheets=by_key,
         students=students,
+        plans=plans,
     )
     cell_rows = ScoreCell.objects.filter(sheet__in=[s.pk for s in sheets]).exclude(value="")
     if only is not None:
         cell_rows = cell_rows.filter(student=only)
     else:
         cell_rows = cell_rows.filter(student__in=[s.pk for s in students])
-    cells: dict[int, dict[int, CellMap]] = defaultdict(lambda: defaultdict(dict))
-    for sheet_id, student_id, column, value, number in cell_rows.values_list(
-        "sheet_id", "student_id", "column", "value", "number"
-    ).iterator(chunk_size=5000):
-        cells[student_id][sheet_id][column] = (value, number)
+    cells: dict[tuple[int, int], CellMap] = {}
+    rows, converters = _raw_rows(cell_rows, "sheet_id", "student_id", "column", "value", "number")
+    to_number = converters[4]
+    if any(convert is not _unchanged for convert in converters[:4]):  # not on SQLite nor PostgreSQL
+        rows = [tuple(convert(raw) for convert, raw in zip(converters, row, strict=True)) for row in rows]
+        to_number = _unchanged
+    for sheet_id, student_id, column, value, number in rows:
+        if number is not None:
+            number = to_number(number)
+        key = (student_id, sheet_id)
+        student_sheet = cells.get(key)
+        if student_sheet is None:
+            student_sheet = cells[key] = {}
+        student_sheet[column] = (value, number)
     data.cells = cells
     return data
 
@@ -262,12 +362,25 @@ def _tt22_thresholds(r: Tt22RuleSet) -> dict[str, Any]:
     }
 
 
+def _tt22_common(data: ClassData, r: Tt22RuleSet) -> dict[str, Any]:
+    if not data.common_details:
+        data.common_details = {
+            "rule_set": f"{data.version.code} v{data.version.version}",
+            "circular": str(data.circular),
+            "thresholds": _tt22_thresholds(r),
+            "scored_subjects": [e.subject.code for e in data.subjects if e.kind == SubjectKind.SCORED],
+            "comment_subjects": [e.subject.code for e in data.subjects if e.kind != SubjectKind.SCORED],
+        }
+    return data.common_details
+
+
 def _tt22_student(
     data: ClassData, student: Student, previous: YearResult | None, retests: dict[int, str]
 ) -> StudentOutcome:
     r = data.rules
     assert isinstance(r, Tt22RuleSet)
     sid = student.pk
+    cells_of = data.cells
     missing: list[str] = []
     incomplete_semesters: set[int] = set()
     subjects: dict[int, dict[str, Any]] = {}
@@ -276,26 +389,30 @@ def _tt22_student(
     year_scored: dict[str, Decimal] = {}
     year_comments: dict[str, CommentResult] = {}
     subject_codes: dict[int, str] = {}
-    for entry in data.subjects:
-        subject = entry.subject
-        subject_codes[subject.pk] = subject.code
-        scored = entry.kind == SubjectKind.SCORED
-        row: dict[str, Any] = {f: None for f in ("semester_1", "semester_2", "year", "test_score")}
-        row.update({f: "" for f in ("semester_1_result", "semester_2_result", "year_result")})
-        row["kind"] = SubjectKind.SCORED if scored else SubjectKind.COMMENT
-        for semester in data.semesters:
-            cells = data.student_cells(sid, subject.pk, semester)
-            codes = data.sheet_codes(subject.pk, semester)
-            regular_codes = [c for c in codes if c.startswith("tx")]
+    for plan in data.plans:
+        subject_codes[plan.subject_id] = plan.code
+        scored = plan.scored
+        row: dict[str, Any] = {
+            "semester_1": None,
+            "semester_2": None,
+            "year": None,
+            "test_score": None,
+            "semester_1_result": "",
+            "semester_2_result": "",
+            "year_result": "",
+            "kind": SubjectKind.SCORED if scored else SubjectKind.COMMENT,
+        }
+        for semester, sheet_id, codes, regular_codes in plan.sheets:
             if not codes:
-                missing.append(_("%(subject)s HK%(sem)s: chưa có sổ") % {"subject": subject.name, "sem": semester})
+                missing.append(_("%(subject)s HK%(sem)s: chưa có sổ") % {"subject": plan.name, "sem": semester})
                 incomplete_semesters.add(semester)
                 continue
+            cells = cells_of.get((sid, sheet_id), _NO_CELLS) if sheet_id is not None else _NO_CELLS
             if scored:
                 regular = [_number(cells, c) for c in regular_codes]
                 midterm, final = _number(cells, "gk"), _number(cells, "ck")
                 if midterm is None or final is None or any(v is None for v in regular):
-                    missing.append(_("%(subject)s HK%(sem)s") % {"subject": subject.name, "sem": semester})
+                    missing.append(_("%(subject)s HK%(sem)s") % {"subject": plan.name, "sem": semester})
                     incomplete_semesters.add(semester)
                     continue
                 average = rules.semester_average(
@@ -306,33 +423,27 @@ def _tt22_student(
                     required_count=len(regular_codes),
                 )
                 row[f"semester_{semester}"] = average
-                sem_scored[semester][subject.code] = average
+                sem_scored[semester][plan.code] = average
             else:
-                values = [v for v in (_value(cells, c) for c in [*regular_codes, "gk", "ck"]) if v]
+                values = [v for v in (_value(cells, c) for c in (*regular_codes, "gk", "ck")) if v]
                 comment = rules.comment_subject_semester_result(values, rules=r)
                 row[f"semester_{semester}_result"] = str(comment)
-                sem_comments[semester][subject.code] = comment
+                sem_comments[semester][plan.code] = comment
         if data.has_year:
             if scored and row["semester_1"] is not None and row["semester_2"] is not None:
                 row["year"] = rules.year_average(semester_1=row["semester_1"], semester_2=row["semester_2"], rules=r)
-                year_scored[subject.code] = row["year"]
+                year_scored[plan.code] = row["year"]
             elif not scored and row["semester_1_result"] and row["semester_2_result"]:
                 year_comment = rules.comment_subject_year_result(
                     semester_1=row["semester_1_result"], semester_2=row["semester_2_result"], rules=r
                 )
                 row["year_result"] = str(year_comment)
-                year_comments[subject.code] = year_comment
-        subjects[subject.pk] = row
+                year_comments[plan.code] = year_comment
+        subjects[plan.subject_id] = row
 
     year: dict[str, Any] = {f: "" for f in AUDITED_YEAR_FIELDS}
     year.update(learning_adjusted=False, completes_level=False, absences=_absences(data, sid), homeroom_comment="")
-    details: dict[str, Any] = {
-        "rule_set": f"{data.version.code} v{data.version.version}",
-        "circular": str(data.circular),
-        "thresholds": _tt22_thresholds(r),
-        "scored_subjects": [e.subject.code for e in data.subjects if e.kind == SubjectKind.SCORED],
-        "comment_subjects": [e.subject.code for e in data.subjects if e.kind != SubjectKind.SCORED],
-    }
+    details: dict[str, Any] = dict(_tt22_common(data, r))
     conduct: dict[int, str] = {}
     for semester in data.semesters:
         homeroom = data.student_cells(sid, None, semester)
@@ -563,6 +674,42 @@ def _year_snapshot(row: YearResult) -> dict[str, Any]:
     return {f: getattr(row, f) for f in AUDITED_YEAR_FIELDS}
 
 
+def _insert(model: type[models.Model], names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` (values of the fields ``names``, in order) as one prepared multi-row statement.
+
+    For the thousands of subject rows of a class ``bulk_create`` spends most of its time compiling each value
+    through the ORM; this prepares each distinct value once per field with the field's own ``get_db_prep_save``
+    (values here are immutable: Decimal, str, int, bool, None, one timestamp) and lets the driver run the
+    statement for every row. Model ``save`` logic is bypassed, so callers pass every column, ``auto_now`` included.
+    """
+    if not rows:
+        return
+    meta = model._meta
+    fields = [cast(models.Field[Any, Any], meta.get_field(name)) for name in names]
+    memo: list[dict[Any, Any]] = [{} for _field in fields]
+    prepared: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = []
+        for index, value in enumerate(row):
+            cache = memo[index]
+            key = (type(value), value)
+            try:
+                values.append(cache[key])
+            except KeyError:
+                cache[key] = fields[index].get_db_prep_save(value, connection)
+                values.append(cache[key])
+        prepared.append(tuple(values))
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    # Only quoted column names are formatted in; every value is a bound parameter.
+    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, prepared)
+
+
+SUBJECT_INSERT_FIELDS = ("student", "school_class", "subject", *SUBJECT_FIELDS, "retest", "rule_set", "computed_at")
+
+
 def _compute(
     actor: Actor, school_class: SchoolClass, semesters: tuple[int, ...], only: Student | None = None
 ) -> tuple[list[YearResult], int]:
@@ -571,19 +718,27 @@ def _compute(
     previous_years = {
         row.student_id: row for row in YearResult.objects.filter(school_class=school_class, student__in=student_ids)
     }
-    previous_subjects: dict[tuple[int, int], SubjectResult] = {
-        (row.student_id, row.subject_id): row
-        for row in SubjectResult.objects.filter(school_class=school_class, student__in=student_ids)
-    }
+    # (student, subject) → (id, rule set id, *SUBJECT_FIELDS): compared in memory, only changed rows are written.
+    previous_subjects: dict[tuple[int, int], tuple[Any, ...]] = {}
     retests: dict[int, dict[int, str]] = defaultdict(dict)
-    for (student_id, subject_id), previous_subject in previous_subjects.items():
-        if previous_subject.retest:
-            retests[student_id][subject_id] = previous_subject.retest
+    for pk, student_id, subject_id, retest, rule_set_id, *stored in _values(
+        SubjectResult.objects.filter(school_class=school_class, student__in=student_ids),
+        "pk",
+        "student_id",
+        "subject_id",
+        "retest",
+        "rule_set_id",
+        *SUBJECT_FIELDS,
+    ):
+        previous_subjects[(student_id, subject_id)] = (pk, rule_set_id, *stored)
+        if retest:
+            retests[student_id][subject_id] = retest
     codes = {e.subject_id: e.subject.code for e in data.subjects}
+    version_id = data.version.pk
     now = timezone.now()
     new_years: list[YearResult] = []
     changed_years: list[YearResult] = []
-    new_subjects: list[SubjectResult] = []
+    new_subjects: list[tuple[Any, ...]] = []
     changed_subjects: list[SubjectResult] = []
     events: list[dict[str, Any]] = []
     results: list[YearResult] = []
@@ -593,25 +748,15 @@ def _compute(
         outcome = per_student(data, student, previous, retests.get(student.pk, {}))
         student_changed = False
         for subject_id, values in outcome.subjects.items():
+            computed = tuple(values[f] for f in SUBJECT_FIELDS)
             existing = previous_subjects.get((student.pk, subject_id))
             if existing is None:
-                new_subjects.append(
-                    SubjectResult(
-                        student=student,
-                        school_class=school_class,
-                        subject_id=subject_id,
-                        rule_set=data.version,
-                        computed_at=now,
-                        **values,
-                    )
-                )
+                new_subjects.append((student.pk, school_class.pk, subject_id, *computed, "", version_id, now))
                 student_changed = True
-            elif existing.rule_set_id != data.version.pk or any(getattr(existing, f) != v for f, v in values.items()):
-                for f, v in values.items():
-                    setattr(existing, f, v)
-                existing.rule_set = data.version
-                existing.computed_at = now
-                changed_subjects.append(existing)
+            elif existing[1] != version_id or existing[2:] != computed:
+                changed_subjects.append(
+                    SubjectResult(pk=existing[0], rule_set_id=version_id, computed_at=now, **values)
+                )
                 student_changed = True
         values = outcome.year
         if previous is None:
@@ -657,7 +802,7 @@ def _compute(
     YearResult.objects.bulk_update(
         changed_years, [*YEAR_FIELDS, "title_confirmed_by", "rule_set", "computed_at"], batch_size=500
     )
-    SubjectResult.objects.bulk_create(new_subjects, batch_size=1000)
+    _insert(SubjectResult, SUBJECT_INSERT_FIELDS, new_subjects)
     SubjectResult.objects.bulk_update(changed_subjects, [*SUBJECT_FIELDS, "rule_set", "computed_at"], batch_size=1000)
     if only is None:
         events.insert(

@@ -4,6 +4,8 @@
 its students and cells. ``POST``/``PATCH /api/v1/gradebook/sheets/{id}/cell/`` sets one cell through the same
 service as the grid: 403 without ``grade.enter`` or on a locked sheet, 400 for an invalid value, 409 with the
 Vietnamese message (who changed it, when, the current value) when ``expected_version`` is stale.
+``POST /api/v1/gradebook/sheets/{id}/submit/`` hands the sheet in (open → submitted) through the same service as
+the page: 400 while a required cell is empty (the message names the students) or when already submitted.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from edudx.registry.api import Student
 
 from ..models import ScoreSheet, SheetKind, SheetStatus
 from ..selectors.entry import cell_payload, sheet_grid, student_average
-from ..services.entry import save_cell
+from ..services.entry import save_cell, submit_sheet
 
 
 class ScoreSheetSerializer(serializers.ModelSerializer):
@@ -163,6 +165,14 @@ class ScoreSheetViewSet(PolicyScopedViewSet):
                 "average": str(average).replace(".", ",") if average is not None else None,
             }
         )
+
+    @extend_schema(request=None, responses={200: ScoreSheetSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        """Hand the sheet in for the semester; refused while a current student lacks a required score."""
+        sheet = self.get_object()  # among the visible sheets, else 404
+        submitted = submit_sheet(actor=self.actor, sheet=sheet)
+        return Response(ScoreSheetSerializer(self.get_queryset().get(pk=submitted.pk)).data)
 
 
 ROUTES: list[tuple[str, Any, str]] = [("gradebook/sheets", ScoreSheetViewSet, "score-sheet")]

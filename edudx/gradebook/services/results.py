@@ -1,10 +1,13 @@
 """Results of a class: subject averages or levels, học tập and rèn luyện levels, promotion, titles (TT22 / TT27).
 
-``compute_class_results`` reads every cell of the class's locked sheets in one query and applies the pure rules of
-``rules.py`` under the rule-set version the sheets were opened with; it stores one ``SubjectResult`` per student
-and subject and one ``YearResult`` per student, each explaining its decision in ``details``. With semester I
-locked alone only the semester-I fields are filled; the year fields need both semesters locked. Computing is
-idempotent (same cells, same rows, no audit event for an unchanged student) and all-or-nothing.
+``compute_class_results`` reads the class's locked sheets with a fixed number of queries and applies the pure rules
+of ``rules.py`` under the rule-set version the sheets were opened with. For TT22 the database sums each student's
+scores per subject sheet (one aggregate query per class; Python computes the averages from the exact sums in
+Decimal, and a sheet holding a value the rules would refuse is read cell by cell so the same error is raised); TT27
+sheets are read cell by cell. It stores one ``SubjectResult`` per student and subject and one ``YearResult`` per
+student, each explaining its decision in ``details``. With semester I locked alone only the semester-I fields are
+filled; the year fields need both semesters locked. Computing is idempotent (same cells, same rows, no audit event
+for an unchanged student) and all-or-nothing.
 
 After the year results: re-assessment (``record_retest``, TT22 Điều 14 / TT27 re-test replacing the end-of-year
 test), the re-evaluation of rèn luyện after summer training (``record_summer_conduct``, TT22 Điều 13), the
@@ -17,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any, cast
 
 from django.db import connection, connections, models, transaction
@@ -95,6 +98,8 @@ SUBJECT_FIELDS = (
     "test_score",
 )
 AUDITED_YEAR_FIELDS = YEAR_FIELDS[:-2]  # not the comment nor the explanation
+# As in ``rules``: divisions by the formulas' denominators exact to far more digits than the half-up rounding needs.
+_DIVISION_CONTEXT = Context(prec=60)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -138,6 +143,11 @@ def locked_semesters(school_class: SchoolClass, *, for_update: bool = False) -> 
 
 CellMap = dict[str, tuple[str, Decimal | None]]  # column → (value, number)
 _NO_CELLS: CellMap = {}
+# Per (student, subject sheet), over the non-empty cells of the sheet's regular columns (tx…) and of gk and ck:
+# (sum of the regular scores in steps, how many regular scores, gk in steps, ck in steps, non-empty values,
+# values "dat"). A step is the rule set's score step (0.1): sums of whole steps are exact on every engine.
+SheetSums = tuple[int, int, int | None, int | None, int, int]
+_NO_SUMS: SheetSums = (0, 0, None, None, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -164,6 +174,8 @@ class ClassData:
     sheets: dict[tuple[int | None, int], ScoreSheet]  # (subject id or None for homeroom, semester) → sheet
     students: list[Student]
     cells: dict[tuple[int, int], CellMap] = field(default_factory=dict)  # (student, sheet) → cells
+    sums: dict[tuple[int, int], SheetSums] = field(default_factory=dict)  # TT22 subject sheets: (student, sheet)
+    comment_memo: dict[tuple[int, int], CommentResult] = field(default_factory=dict)
     plans: list[SubjectPlan] = field(default_factory=list)
     common_details: dict[str, Any] = field(default_factory=dict)  # the same for every student of the class
 
@@ -236,9 +248,8 @@ def _values(queryset: QuerySet[Any], *names: str) -> list[tuple[Any, ...]]:
 
 
 def _load(school_class: SchoolClass, semesters: tuple[int, ...], only: Student | None = None) -> ClassData:
-    sheets = list(
-        ScoreSheet.objects.filter(school_class=school_class, semester__in=semesters).select_related("rule_set")
-    )
+    # The rule set version is read once below, not decoded again with each of the class's sheets.
+    sheets = list(ScoreSheet.objects.filter(school_class=school_class, semester__in=semesters))
     versions = {s.rule_set_id for s in sheets}
     if not sheets:
         raise ValidationFailed(_("Lớp chưa có sổ điểm nào trong học kì đã khoá."), code="no_sheets")
@@ -247,7 +258,7 @@ def _load(school_class: SchoolClass, semesters: tuple[int, ...], only: Student |
             _("Các sổ điểm của lớp dùng những phiên bản bộ quy tắc khác nhau; không thể tính kết quả chung."),
             code="mixed_rule_sets",
         )
-    version = sheets[0].rule_set
+    version = RuleSetVersion.objects.get(pk=sheets[0].rule_set_id)
     students_qs = Student.objects.filter(
         memberships__school_class=school_class, memberships__left_on__isnull=True
     ).select_related("person")
@@ -284,12 +295,24 @@ def _load(school_class: SchoolClass, semesters: tuple[int, ...], only: Student |
         students=students,
         plans=plans,
     )
-    cell_rows = ScoreCell.objects.filter(sheet__in=[s.pk for s in sheets]).exclude(value="")
-    if only is not None:
-        cell_rows = cell_rows.filter(student=only)
+    student_ids = [s.pk for s in students]
+    if data.circular == Circular.TT22_2021 and isinstance(data.rules, Tt22RuleSet):
+        _load_tt22_cells(data, [s.pk for s in sheets if s.kind == SheetKind.HOMEROOM], student_ids)
     else:
-        cell_rows = cell_rows.filter(student__in=[s.pk for s in students])
+        data.cells = _read_cells([s.pk for s in sheets], student_ids)
+    return data
+
+
+def _read_cells(
+    sheet_ids: list[int], student_ids: list[int], columns: tuple[str, ...] = ()
+) -> dict[tuple[int, int], CellMap]:
+    """The non-empty cells of ``sheet_ids`` for ``student_ids`` (optionally only ``columns``) by (student, sheet)."""
     cells: dict[tuple[int, int], CellMap] = {}
+    if not sheet_ids or not student_ids:
+        return cells
+    cell_rows = ScoreCell.objects.filter(sheet__in=sheet_ids, student__in=student_ids).exclude(value="")
+    if columns:
+        cell_rows = cell_rows.filter(column__in=columns)
     rows, converters = _raw_rows(cell_rows, "sheet_id", "student_id", "column", "value", "number")
     to_number = converters[4]
     if any(convert is not _unchanged for convert in converters[:4]):  # not on SQLite nor PostgreSQL
@@ -303,8 +326,150 @@ def _load(school_class: SchoolClass, semesters: tuple[int, ...], only: Student |
         if student_sheet is None:
             student_sheet = cells[key] = {}
         student_sheet[column] = (value, number)
-    data.cells = cells
-    return data
+    return cells
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# TT22: subject sheets summed in the database
+# ---------------------------------------------------------------------------------------------------------------
+
+_HOMEROOM_COLUMNS = ("rl", "nx", "vang_cp", "vang_kp")
+# A stored number counts as a whole number of steps when it is this close to one (SQLite keeps scores as floats:
+# 8.3 × 10 = 83.00000000000001, and the ORM itself rounds what it reads to one decimal); compared squared.
+_STEP_TOLERANCE_SQUARED = 1e-6
+
+_SUMS_SQL = """
+SELECT t.sheet_id, t.student_id,
+       SUM(CASE WHEN t.part = 1 AND t.units IS NOT NULL THEN t.units ELSE 0 END),
+       SUM(CASE WHEN t.part = 1 AND t.units IS NOT NULL THEN 1 ELSE 0 END),
+       MAX(CASE WHEN t.part = 2 THEN t.units END),
+       MAX(CASE WHEN t.part = 3 THEN t.units END),
+       COUNT(*),
+       SUM(CASE WHEN t.value = %s THEN 1 ELSE 0 END),
+       SUM(CASE WHEN t.value IN (%s, %s) THEN 0 ELSE 1 END),
+       MIN(t.units),
+       MAX(t.units),
+       SUM((t.scaled - t.units) * (t.scaled - t.units))
+FROM (
+    SELECT c.{sheet} AS sheet_id, c.{student} AS student_id, c.{value} AS value,
+           CASE WHEN c.{column} = 'gk' THEN 2 WHEN c.{column} = 'ck' THEN 3 WHEN {regular} THEN 1 ELSE 0 END AS part,
+           c.{number} * %s AS scaled,
+           CAST(ROUND(c.{number} * %s) AS INTEGER) AS units
+    FROM {table} c
+    WHERE c.{sheet} IN ({sheets}){students} AND c.{value} <> '' AND c.{column} IN ({columns})
+) t
+WHERE t.part > 0
+GROUP BY t.sheet_id, t.student_id
+"""
+
+
+def _whole(value: Any) -> int:
+    """An aggregate of whole steps as an int (the drivers give int; a float or Decimal must be whole)."""
+    if isinstance(value, int):
+        return value
+    whole = int(value)
+    if whole != value:
+        raise AssertionError(f"an aggregate of whole score steps is not whole: {value!r}")
+    return whole
+
+
+def _load_tt22_cells(data: ClassData, homeroom_sheet_ids: list[int], student_ids: list[int]) -> None:
+    """Sum the subject sheets of a TT22 class in one query per class; read the homeroom cells as they are.
+
+    Each (student, subject sheet) becomes ``SheetSums``. A group holding a value the sums cannot stand for (a
+    score out of range or not a whole step, a comment result other than Đ/CĐ) has its cells read one by one into
+    ``data.cells`` instead, so the rules see and refuse exactly what they would have refused.
+    """
+    r = data.rules
+    assert isinstance(r, Tt22RuleSet)
+    data.cells = _read_cells(homeroom_sheet_ids, student_ids, _HOMEROOM_COLUMNS)
+    by_regular: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    sheet_ids: list[int] = []
+    for plan in data.plans:
+        for _semester, sheet_id, _codes, regular in plan.sheets:
+            if sheet_id is not None:
+                sheet_ids.append(sheet_id)
+                if regular:
+                    by_regular[regular].append(sheet_id)
+    if not sheet_ids or not student_ids:
+        return
+    scale = 1 / r.score_step
+    low, high = r.score_min * scale, r.score_max * scale
+    if any(v != v.to_integral_value() for v in (scale, low, high)):
+        raise AssertionError("the rule set's score step must divide 1 and the score bounds")
+    # The sheets' cells are read by the leading column of the (sheet, student, column) index; the groups of pupils
+    # no longer in the class are simply never looked up (filtering them here would make SQLite probe the index
+    # once per sheet, pupil and column, several times slower).
+    one_student = len(student_ids) == 1
+    meta = ScoreCell._meta
+    quote = connection.ops.quote_name
+
+    def name(field: str) -> str:
+        return quote(cast(models.Field[Any, Any], meta.get_field(field)).column)
+
+    def marks(count: int) -> str:
+        return ", ".join(["%s"] * count)
+
+    regular_sql = " OR ".join(
+        f"(c.{name('sheet')} IN ({marks(len(ids))}) AND c.{name('column')} IN ({marks(len(codes))}))"
+        for codes, ids in by_regular.items()
+    )
+    regular_params: list[Any] = [p for codes, ids in by_regular.items() for p in (*ids, *codes)]
+    all_columns = sorted({c for codes in by_regular for c in codes} | {"gk", "ck"})
+    sql = _SUMS_SQL.format(
+        table=quote(meta.db_table),
+        sheet=name("sheet"),
+        student=name("student"),
+        column=name("column"),
+        value=name("value"),
+        number=name("number"),
+        regular=regular_sql or "1 = 0",
+        sheets=marks(len(sheet_ids)),
+        students=f" AND c.{name('student')} = %s" if one_student else "",
+        columns=marks(len(all_columns)),
+    )
+    params: list[Any] = [
+        str(CommentResult.PASSED),
+        str(CommentResult.PASSED),
+        str(CommentResult.NOT_PASSED),
+        *regular_params,
+        int(scale),
+        int(scale),
+        *sheet_ids,
+        *(student_ids if one_student else ()),
+        *all_columns,
+    ]
+    scored_sheets = {sid for plan in data.plans if plan.scored for _s, sid, _c, _r in plan.sheets if sid is not None}
+    sums: dict[tuple[int, int], SheetSums] = {}
+    odd: set[tuple[int, int]] = set()
+    wanted = set(student_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    lowest, highest = int(low), int(high)
+    for sheet_id, student_id, regular_units, regular_count, gk, ck, filled, passed, unknown, least, most, off in rows:
+        key = (student_id, sheet_id)
+        if sheet_id in scored_sheets:
+            odd_values = least is not None and (least < lowest or most > highest or off > _STEP_TOLERANCE_SQUARED)
+        else:
+            odd_values = unknown > 0
+        if odd_values:
+            if student_id in wanted:
+                odd.add(key)
+            continue
+        # Sums and counts of whole steps come back as int from SQLite and PostgreSQL; anything else must be whole.
+        sums[key] = (
+            regular_units if type(regular_units) is int else _whole(regular_units),
+            regular_count if type(regular_count) is int else _whole(regular_count),
+            gk if gk is None or type(gk) is int else _whole(gk),
+            ck if ck is None or type(ck) is int else _whole(ck),
+            filled if type(filled) is int else _whole(filled),
+            passed if type(passed) is int else _whole(passed),
+        )
+    data.sums = sums
+    if odd:
+        cells = _read_cells(sorted({k[1] for k in odd}), sorted({k[0] for k in odd}))
+        data.cells.update((key, cells.get(key, _NO_CELLS)) for key in odd)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -374,6 +539,41 @@ def _tt22_common(data: ClassData, r: Tt22RuleSet) -> dict[str, Any]:
     return data.common_details
 
 
+def _semester_average(
+    regular_units: int, regular_count: int, midterm_units: int, final_units: int, r: Tt22RuleSet
+) -> Decimal:
+    """``rules.semester_average`` of scores given as sums of whole steps (already checked valid in the database).
+
+    The same formula, exact sums and division context: the regular scores' total, the mid-term and the final
+    score are the same Decimal values the rule would add up, so the rounded average is the same.
+    """
+    if regular_count == 0:  # the rule refuses an average without regular scores
+        return rules.semester_average(
+            regular_scores=[], midterm=midterm_units * r.score_step, final=final_units * r.score_step, rules=r
+        )
+    step = r.score_step
+    numerator = (
+        regular_units * step * r.regular_weight
+        + midterm_units * step * r.midterm_weight
+        + final_units * step * r.final_weight
+    )
+    denominator = regular_count * r.regular_weight + r.midterm_weight + r.final_weight
+    return rules.round_score(_DIVISION_CONTEXT.divide(numerator, denominator), r)
+
+
+def _comment_semester_result(
+    filled: int, passed: int, r: Tt22RuleSet, memo: dict[tuple[int, int], CommentResult]
+) -> CommentResult:
+    """``rules.comment_subject_semester_result`` of ``filled`` Đ/CĐ values of which ``passed`` are Đ (the rule
+    depends on nothing else, so the class keeps one answer per pair in ``memo``)."""
+    try:
+        return memo[filled, passed]
+    except KeyError:
+        values = [CommentResult.PASSED] * passed + [CommentResult.NOT_PASSED] * (filled - passed)
+        memo[filled, passed] = result = rules.comment_subject_semester_result(values, rules=r)
+        return result
+
+
 def _tt22_student(
     data: ClassData, student: Student, previous: YearResult | None, retests: dict[int, str]
 ) -> StudentOutcome:
@@ -381,6 +581,7 @@ def _tt22_student(
     assert isinstance(r, Tt22RuleSet)
     sid = student.pk
     cells_of = data.cells
+    sums_of = data.sums
     missing: list[str] = []
     incomplete_semesters: set[int] = set()
     subjects: dict[int, dict[str, Any]] = {}
@@ -407,7 +608,23 @@ def _tt22_student(
                 missing.append(_("%(subject)s HK%(sem)s: chưa có sổ") % {"subject": plan.name, "sem": semester})
                 incomplete_semesters.add(semester)
                 continue
-            cells = cells_of.get((sid, sheet_id), _NO_CELLS) if sheet_id is not None else _NO_CELLS
+            key = (sid, sheet_id if sheet_id is not None else 0)
+            cells = cells_of.get(key) if sheet_id is not None else _NO_CELLS
+            if cells is None:  # summed in the database (the usual case)
+                regular_units, regular_count, midterm_units, final_units, filled, passed = sums_of.get(key, _NO_SUMS)
+                if scored:
+                    if midterm_units is None or final_units is None or regular_count != len(regular_codes):
+                        missing.append(_("%(subject)s HK%(sem)s") % {"subject": plan.name, "sem": semester})
+                        incomplete_semesters.add(semester)
+                        continue
+                    average = _semester_average(regular_units, regular_count, midterm_units, final_units, r)
+                    row[f"semester_{semester}"] = average
+                    sem_scored[semester][plan.code] = average
+                else:
+                    comment = _comment_semester_result(filled, passed, r, data.comment_memo)
+                    row[f"semester_{semester}_result"] = str(comment)
+                    sem_comments[semester][plan.code] = comment
+                continue
             if scored:
                 regular = [_number(cells, c) for c in regular_codes]
                 midterm, final = _number(cells, "gk"), _number(cells, "ck")

@@ -50,14 +50,16 @@ the time the signer's system claimed.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime as dt
 import hashlib
 import io
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -105,6 +107,23 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 
 class SigningFailed(DomainError):
     code = "signing_failed"
+
+
+T = TypeVar("T")
+
+
+def outside_event_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call one of pyHanko's synchronous functions, which start their own event loop (``asyncio.run``).
+
+    That is refused in a thread where a loop is already running (an ASGI worker, a test session driving a browser);
+    there the call runs in a short-lived thread of its own instead.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -374,7 +393,7 @@ class _PyHankoSigner:
                 new_field_spec=fields.SigFieldSpec(sig_field_name=field_name),
             )
             output = io.BytesIO()
-            pdf_signer.sign_pdf(writer, output=output)
+            outside_event_loop(pdf_signer.sign_pdf, writer, output=output)
         except Exception as error:  # pyHanko raises many types; the caller needs one clear message
             raise SigningFailed(
                 _("Không ký được tài liệu (ô chữ ký “%(field)s”): %(error)s") % {"field": field_name, "error": error}
@@ -512,7 +531,9 @@ def _check_signature(
         name, organisation, serial = "", "", ""
     who = name or field_name
     try:
-        status = validate_pdf_signature(signature, signer_validation_context=_trust_context(trust_roots))
+        status = outside_event_loop(
+            validate_pdf_signature, signature, signer_validation_context=_trust_context(trust_roots)
+        )
     except Exception:
         problem = _("Chữ ký “%(field)s” của %(name)s bị hỏng, không kiểm tra được.") % {
             "field": field_name,

@@ -185,3 +185,17 @@ def test_demo_ca_command_is_idempotent(settings, tmp_path):
     root = x509.load_pem_x509_certificate(created)
     assert root.fingerprint(hashes.SHA256()).hex(":").upper() in second.getvalue()
     assert stat.S_IMODE((tmp_path / "ca" / "root.key.pem").stat().st_mode) == 0o600
+
+
+def test_signing_and_verifying_work_where_an_event_loop_is_running(pki, unsigned_pdf):
+    """pyHanko's synchronous calls start their own loop; inside a running loop (an ASGI worker, a browser test
+    session) they are moved to a thread of their own instead of failing."""
+    import asyncio
+
+    async def inside_a_loop():
+        signed = _sign(pki["teacher"], unsigned_pdf, "gvcn")
+        return signed, signing.verify_pdf(signed, [pki["ca"].certificate])
+
+    signed, result = asyncio.run(inside_a_loop())
+    assert result.valid, result.problems
+    assert result.signers[0].name == pki["teacher"].common_name

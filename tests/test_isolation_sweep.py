@@ -594,9 +594,17 @@ def watched_models() -> list[type[models.Model]]:
 
 
 def write_count() -> int | None:
-    """Rows written on this connection so far (SQLite); None where the database cannot tell."""
+    """Rows written on this connection so far; None where the database cannot tell.
+
+    SQLite counts them on the connection; PostgreSQL counts the rows inserted, updated and deleted by the current
+    transaction (the whole sweep runs in one), so an unchanged count proves no write without reading every table.
+    """
     from django.db import connection
 
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_all_tables")
+            return int(cursor.fetchone()[0])
     raw = connection.connection
     return getattr(raw, "total_changes", None) if connection.vendor == "sqlite" else None
 

@@ -8,13 +8,13 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from .errors import DomainError, NotPermitted
+from .errors import Conflict, DomainError, NotPermitted
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         code = status.HTTP_403_FORBIDDEN if isinstance(exc, NotPermitted) else status.HTTP_400_BAD_REQUEST
-        if exc.code == "conflict":
+        if isinstance(exc, Conflict) or exc.code == "conflict":
             code = status.HTTP_409_CONFLICT
         body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
         if exc.details is not None:

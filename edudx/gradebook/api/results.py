@@ -30,30 +30,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from edudx.core.api import Actor, Conflict, ValidationFailed, policy_for
+from edudx.core.api import Actor, ValidationFailed, policy_for
 from edudx.core.api_views import PolicyScopedViewSet
-from edudx.core.http import api_exception_handler
 from edudx.registry.api import SchoolClass, SchoolYear, Subject
 
 from ..models import ClassSemesterLock, ScoreSheet, SubjectResult, YearResult
 from ..selectors import results as selectors
 from ..services import locking
 from ..services import results as services
-
-
-def domain_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """The project's handler, except that every ``Conflict`` answers 409, whichever code the service gave it."""
-    response = api_exception_handler(exc, context)
-    if response is not None and isinstance(exc, Conflict):
-        response.status_code = 409
-    return response
-
-
-class DomainErrorsMixin:
-    """Viewsets whose actions call services: 400 invalid, 403 not allowed, 409 conflict (see the module)."""
-
-    def get_exception_handler(self) -> Any:
-        return domain_exception_handler
 
 
 class YearResultSerializer(serializers.ModelSerializer):
@@ -142,7 +126,7 @@ class ExemplaryWriteSerializer(serializers.Serializer):
     flag = serializers.BooleanField(help_text="Lớp ghi nhận học sinh tiêu biểu (tiểu học, TT27 Điều 13)")
 
 
-class YearResultViewSet(DomainErrorsMixin, PolicyScopedViewSet):
+class YearResultViewSet(PolicyScopedViewSet):
     """Year results (levels, promotion, titles, TT27 classification) the caller may see, and the decisions taken
     after the year (title, re-assessment, summer rèn luyện, "tiêu biểu"), each through its service."""
 
@@ -381,7 +365,7 @@ def _counts(values: list[str]) -> list[dict[str, Any]]:
     return [{"code": code, "count": count} for code, count in sorted(counts.items())]
 
 
-class ResultClassViewSet(DomainErrorsMixin, PolicyScopedViewSet):
+class ResultClassViewSet(PolicyScopedViewSet):
     """Classes whose grades the caller may see, with their lock state; locking, unlocking, sending a sheet back
     and computing the results go through the services (the principal's; computing also the homeroom teacher's)."""
 

@@ -35,7 +35,6 @@ from ..models import Transcript, TranscriptSignature, TranscriptStatus
 from ..selectors.transcripts import family_q, transcript_classes
 from ..services import transcripts as services
 from ..services.transcripts import verification_url
-from .results import DomainErrorsMixin
 
 
 class TranscriptSignatureSerializer(serializers.ModelSerializer):
@@ -108,7 +107,7 @@ class TranscriptCorrectSerializer(serializers.Serializer):
     )
 
 
-class TranscriptViewSet(DomainErrorsMixin, PolicyScopedViewSet):
+class TranscriptViewSet(PolicyScopedViewSet):
     """Học bạ số the caller may see: the school's staff and the homeroom teacher every version, families the
     sealed ones. The PDF (``/pdf/``) is the signed file; ``/document/`` is the ``edudx.hocba/1`` JSON."""
 

@@ -1159,19 +1159,29 @@ def record_retest(
     else:
         column = cols.Column("kt_lai", _("Kết quả đánh giá lại"), cols.COMMENT_RESULT)
     value, _number_value = cols.parse_cell(column, raw, r)
-    before = row.retest
-    row.retest = value
-    row.save(update_fields=["retest", "computed_at"])
+    return _record_and_recompute(
+        actor, row, "retest", value, action="grade.retest_record", label=f"{student.person.full_name} – {subject.name}"
+    )
+
+
+def _record_and_recompute(
+    actor: Actor, row: SubjectResult | YearResult, field: str, value: str, *, action: str, label: str
+) -> YearResult:
+    """Store one decision made after the year (re-test, summer re-evaluation), audit it, recompute the student."""
+    before = getattr(row, field)
+    setattr(row, field, value)
+    row.save(update_fields=[field, "computed_at"])
+    school_class = row.school_class
     audit.record(
         actor=actor.user,
-        action="grade.retest_record",
+        action=action,
         obj=row,
-        object_label=f"{student.person.full_name} – {subject.name}",
+        object_label=label,
         org_unit=school_class.school,
-        before={"retest": before},
-        after={"retest": value},
+        before={field: before},
+        after={field: value},
     )
-    results, _changed = _compute(actor, school_class, (1, 2), only=student)
+    results, _changed = _compute(actor, school_class, (1, 2), only=row.student)
     return results[0]
 
 
@@ -1198,20 +1208,14 @@ def record_summer_conduct(*, actor: Actor, student: Student, school_class: Schoo
             code="summer_training_not_eligible",
         )
     value, _n = cols.parse_cell(cols.Column("rl_he", _("Rèn luyện sau hè"), cols.CONDUCT), level, r)
-    before = year_result.summer_conduct
-    year_result.summer_conduct = value
-    year_result.save(update_fields=["summer_conduct", "computed_at"])
-    audit.record(
-        actor=actor.user,
+    return _record_and_recompute(
+        actor,
+        year_result,
+        "summer_conduct",
+        value,
         action="grade.summer_conduct_record",
-        obj=year_result,
-        object_label=f"{student.person.full_name} – {school_class.name}",
-        org_unit=school_class.school,
-        before={"summer_conduct": before},
-        after={"summer_conduct": value},
+        label=f"{student.person.full_name} – {school_class.name}",
     )
-    results, _changed = _compute(actor, school_class, (1, 2), only=student)
-    return results[0]
 
 
 def title_choices(year_result: YearResult) -> list[tuple[str, str]]:

@@ -11,6 +11,8 @@ from rest_framework.routers import SimpleRouter
 
 from edudx.core.api_views import OrgUnitViewSet, SchoolViewSet
 from edudx.gradebook import api_routes as gradebook_api
+from edudx.payments import api_routes as payments_api
+from edudx.procedures import api_routes as procedures_api
 from edudx.registry.api_views import (
     GuardianViewSet,
     SchoolClassViewSet,
@@ -42,11 +44,13 @@ router.register("classes", SchoolClassViewSet, basename="class")
 router.register("students", StudentViewSet, basename="student")
 router.register("guardians", GuardianViewSet, basename="guardian")
 router.register("staff", StaffViewSet, basename="staff")
-for prefix, viewset, basename in gradebook_api.ROUTES:
+for prefix, viewset, basename in [*gradebook_api.ROUTES, *procedures_api.ROUTES, *payments_api.ROUTES]:
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="api-schema"),
     path("gradebook/", include(gradebook_api.urlpatterns)),
+    path("procedures/", include(procedures_api.urlpatterns)),
+    path("payments/", include(payments_api.urlpatterns)),
     path("", include(router.urls)),
 ]

@@ -17,6 +17,9 @@ urlpatterns = [
     path("registry/", include("edudx.registry.urls")),
     path("gradebook/", include("edudx.gradebook.urls")),
     path("v/", include("edudx.gradebook.urls_public")),
+    path("dich-vu-cong/", include("edudx.procedures.urls")),
+    path("kq/", include("edudx.procedures.urls_public")),
+    path("thanh-toan/", include("edudx.payments.urls")),
     path("api/v1/", include("config.api_urls")),
     path("", include("edudx.portal.urls")),
 ]

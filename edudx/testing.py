@@ -174,6 +174,10 @@ def ensure_reference_data() -> None:
 
     if not RuleSetVersion.objects.exists():
         importlib.import_module("edudx.gradebook.migrations.0002_rulesets_and_curriculum").load(apps, None)
+    from edudx.procedures.models import ProcedureVersion
+
+    if not ProcedureVersion.objects.exists():
+        importlib.import_module("edudx.procedures.migrations.0002_seed_catalogue").load(apps, None)
 
 
 def build_world() -> World:

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "edudx.core",
     "edudx.accounts",
     "edudx.registry",
+    "edudx.payments",
+    "edudx.procedures",
     "edudx.gradebook",
     "edudx.portal",
 ]
@@ -162,6 +164,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Text messages to applicants: a class with send(phone, text); production plugs in its SMS gateway's adapter.
+SMS_BACKEND = env_str("SMS_BACKEND", "edudx.procedures.notifications.ConsoleSmsBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")

@@ -26,6 +26,14 @@ VIEW_ALL_REGISTRY = {
 ROLE_CAPABILITIES: dict[str, dict[str, Reach]] = {
     Role.AUTHORITY_LEADER: {
         "gradestats.view": S,
+        "procedure.manage": S,
+        "dossier.view": S,
+        "dossier.receive": S,
+        "dossier.handle": S,
+        "dossier.approve": S,
+        "servicekpi.view": S,
+        "payment.view": S,
+        "payment.reconcile": S,
         "ruleset.manage": S,
         **VIEW_ALL_REGISTRY,
         "org.manage": S,
@@ -37,6 +45,13 @@ ROLE_CAPABILITIES: dict[str, dict[str, Reach]] = {
     },
     Role.AUTHORITY_SPECIALIST: {
         "gradestats.view": S,
+        "procedure.manage": S,
+        "dossier.view": S,
+        "dossier.receive": S,
+        "dossier.handle": S,
+        "servicekpi.view": S,
+        "payment.view": S,
+        "payment.reconcile": S,
         "ruleset.manage": S,
         **VIEW_ALL_REGISTRY,
         "org.manage": S,
@@ -52,6 +67,7 @@ ROLE_CAPABILITIES: dict[str, dict[str, Reach]] = {
         "audit.view": S,
     },
     Role.PRINCIPAL: {
+        "payment.view": S,
         "grade.view": S,
         "grade.lock": S,
         "gradestats.view": S,
@@ -102,6 +118,8 @@ ROLE_CAPABILITIES: dict[str, dict[str, Reach]] = {
         "year.view": S,
     },
     Role.ACCOUNTANT: {
+        "payment.view": S,
+        "payment.reconcile": S,
         "org.view": S,
         "school.view": S,
         "class.view": S,

@@ -14,6 +14,8 @@ __all__ = ["MENU", "navigation"]
 # (capability needed, label, url name). The first matching capability shows the entry.
 MENU = [
     (None, _("Trang chủ"), "portal:home"),
+    (None, _("Dịch vụ công"), "procedures:catalogue"),
+    (None, _("Hồ sơ của tôi"), "procedures:my_dossiers"),
     ("org.view", _("Cơ cấu tổ chức"), "core:org_tree"),
     ("school.view", _("Trường học"), "registry:school_list"),
     # The overview of every school's ICT infrastructure is for the authority (the view checks it too).
@@ -31,6 +33,14 @@ MENU = [
     ("ruleset.manage", _("Quy tắc đánh giá"), "gradebook:ruleset_list"),
     ("ruleset.manage", _("Chương trình các khối"), "gradebook:curriculum"),
     ("class.change", _("Phân công giảng dạy"), "gradebook:assignments"),
+    ("dossier.receive", _("Bộ phận Một cửa"), "procedures:desk_queue"),
+    ("dossier.handle", _("Hồ sơ cần xử lý"), "procedures:handler_queue"),
+    ("dossier.approve", _("Hồ sơ chờ phê duyệt"), "procedures:approval_queue"),
+    ("dossier.view", _("Sổ theo dõi hồ sơ"), "procedures:register"),
+    ("procedure.manage", _("Danh mục thủ tục"), "procedures:catalogue_admin"),
+    ("servicekpi.view", _("Chỉ tiêu dịch vụ công"), "procedures:targets"),
+    ("payment.reconcile", _("Đối soát thanh toán"), "payments:reconcile"),
+    ("payment.view", _("Khoản thu, biên lai"), "payments:bill_list"),
     ("dataquality.view", _("Chất lượng dữ liệu"), "registry:data_quality"),
     ("role.assign", _("Phân quyền"), "accounts:role_list"),
     ("audit.view", _("Nhật ký thay đổi"), "core:audit_log"),

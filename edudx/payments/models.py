@@ -1,0 +1,1 @@
+"""Payment data (bills, bank credits, allocations, receipts, the ledger)."""

@@ -1,0 +1,1 @@
+"""Who sees and changes payment rows (policies are registered here as the payment models are written)."""

@@ -1,0 +1,4 @@
+"""API: catalogue (being written)."""
+
+ROUTES: list = []
+urlpatterns: list = []

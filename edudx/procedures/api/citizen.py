@@ -1,0 +1,4 @@
+"""API: citizen (being written)."""
+
+ROUTES: list = []
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""API: desk (being written)."""
+
+ROUTES: list = []
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""API: results (being written)."""
+
+ROUTES: list = []
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""API: targets (being written)."""
+
+ROUTES: list = []
+urlpatterns: list = []

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ProceduresConfig(AppConfig):
+    name = "edudx.procedures"
+    label = "procedures"
+    verbose_name = "Dịch vụ công trực tuyến và Bộ phận Một cửa"
+
+    def ready(self) -> None:
+        from . import kpis, permissions  # noqa: F401  (registers the policies and the KPIs)

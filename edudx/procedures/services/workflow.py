@@ -1,0 +1,232 @@
+"""The one way a dossier changes state: ``apply_action``.
+
+It checks who acts and in which capacity (``ActorKind``), asks the state machine (``states.transition``), updates
+the dossier's clock fields, stores a ``DossierEvent`` (a line of the control sheet, Mẫu 06) and an audit event in
+the same transaction, and notifies the applicant after commit. Pages, the API and tasks all call it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from edudx.core.api import Actor, Conflict, NotPermitted, ValidationFailed, audit, policy_for
+
+from .. import notifications
+from ..catalogue import Procedure
+from ..models import Dossier, DossierEvent
+from ..selectors.calendar import work_calendar
+from ..states import ActorKind, DossierAction, DossierState, FormNumber, rule_for, transition
+from ..timeliness import Punctuality
+from ..workdays import deadline_for
+
+A = DossierAction
+S = DossierState
+
+# The capability that lets a staff member act as each kind of actor in the dossier's unit.
+KIND_CAPABILITY = {
+    ActorKind.DESK: "dossier.receive",
+    ActorKind.HANDLER: "dossier.handle",
+    ActorKind.LEADER: "dossier.approve",
+}
+# Actions whose reason the applicant must read: they need a note.
+NEEDS_NOTE = frozenset({A.REQUEST_COMPLETION, A.REFUSE, A.REQUEST_SUPPLEMENT, A.APOLOGISE_AND_EXTEND, A.STOP})
+# The forms a transition issues to the applicant (the control sheet and register lines are implied by events).
+APPLICANT_FORMS = (
+    FormNumber.RECEIPT,
+    FormNumber.SUPPLEMENT_REQUEST,
+    FormNumber.REFUSAL,
+    FormNumber.APOLOGY_EXTENSION,
+    FormNumber.STOP_NOTICE,
+)
+PROCESSING_ENDS = frozenset({A.APPROVE, A.REFUSE, A.STOP, A.WITHDRAW})
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a caller asks: the action, in which capacity, and what goes with it."""
+
+    action: DossierAction
+    as_kind: ActorKind
+    note: str = ""
+    to_user_id: int | None = None  # ASSIGN / HAND_OVER: who receives the dossier
+    new_due_at: dt.datetime | None = None  # APOLOGISE_AND_EXTEND: the new appointment
+    expected_version: int | None = None  # the version the actor saw (stale → Conflict)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def procedure_of(dossier: Dossier) -> Procedure:
+    from ..catalogue_store import procedure_from_data
+
+    return procedure_from_data(dossier.procedure.data)
+
+
+def check_capacity(actor: Actor, dossier: Dossier, kind: ActorKind) -> None:
+    """``NotPermitted`` unless ``actor`` may act as ``kind`` on ``dossier``."""
+    if kind == ActorKind.SYSTEM:
+        raise NotPermitted(_("Chỉ hệ thống mới thực hiện được thao tác này."))
+    if kind == ActorKind.CITIZEN:
+        if not actor.is_authenticated or dossier.applicant_id != actor.user.pk:
+            raise NotPermitted(_("Chỉ người nộp hồ sơ mới thực hiện được thao tác này."))
+        return
+    capability = KIND_CAPABILITY[kind]
+    if not actor.can_in(capability, dossier.org_unit):
+        raise NotPermitted(_("Bạn không có quyền xử lý hồ sơ của đơn vị này."))
+
+
+def _staff_in_unit(dossier: Dossier, user_id: int) -> Any:
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not Actor(user).can_in("dossier.handle", dossier.org_unit):
+        raise ValidationFailed(_("Người nhận hồ sơ phải là cán bộ xử lý của đơn vị."), code="bad_handler")
+    return user
+
+
+def _outcome(dossier: Dossier, at: dt.datetime) -> str:
+    """Mẫu 06: was this hand-over before, on or after the due day."""
+    if dossier.due_at is None:
+        return ""
+    if at.date() < dossier.due_at.date():
+        return Punctuality.EARLY
+    return Punctuality.ON_TIME if at <= dossier.due_at else Punctuality.LATE
+
+
+def apply_action(actor: Actor, dossier_id: int, step: Step, *, now: dt.datetime | None = None) -> DossierEvent:
+    """Apply ``step`` to the dossier; returns the stored event. All-or-nothing."""
+    now = now or timezone.now()
+    if step.action in NEEDS_NOTE and not step.note.strip():
+        raise ValidationFailed(_("Vui lòng ghi rõ nội dung, lý do."), code="note_required")
+    with transaction.atomic():
+        visible = policy_for(Dossier).visible(actor)
+        dossier = (
+            Dossier.objects.select_for_update()
+            .select_related("procedure", "org_unit")
+            .filter(pk__in=visible.values("pk"))
+            .filter(pk=dossier_id)
+            .first()
+        )
+        if dossier is None:
+            raise NotPermitted(_("Không tìm thấy hồ sơ hoặc bạn không có quyền xem hồ sơ này."))
+        if step.expected_version is not None and step.expected_version != dossier.version:
+            raise Conflict(
+                _("Hồ sơ %(code)s vừa được người khác cập nhật; vui lòng tải lại trang.") % {"code": dossier.code},
+                code="stale",
+            )
+        check_capacity(actor, dossier, step.as_kind)
+        rule = rule_for(dossier.state, step.action)
+        target = transition(dossier.state, step.action, actor_kind=step.as_kind)
+        before = {"state": dossier.state, "due_at": dossier.due_at, "handler_id": dossier.handler_id}
+        to_user = None
+        data = dict(step.data)
+
+        if step.action in (A.ASSIGN, A.HAND_OVER):
+            if step.to_user_id is None:
+                raise ValidationFailed(_("Vui lòng chọn người xử lý."), code="handler_required")
+            to_user = _staff_in_unit(dossier, step.to_user_id)
+            dossier.handler = to_user
+        elif step.action == A.START_PROCESSING and dossier.handler_id not in (None, actor.user.pk):
+            raise NotPermitted(_("Hồ sơ đã được giao cho người khác xử lý."))
+        elif step.action == A.START_PROCESSING:
+            dossier.handler = actor.user
+        if step.action == A.RECEIVE:
+            dossier.received_at = now
+            dossier.received_by = actor.user
+            days = procedure_of(dossier).processing_days
+            if days is not None:
+                dossier.due_at = deadline_for(now, days, work_calendar())
+        if step.action == A.REQUEST_SUPPLEMENT or step.action == A.REQUEST_COMPLETION:
+            dossier.supplement_requests += 1
+        if step.action == A.SUBMIT_SUPPLEMENT and dossier.state == S.SUPPLEMENT_REQUESTED and dossier.due_at:
+            # The clock was paused: the appointment moves by the working days spent waiting (notes §3.4).
+            requested = dossier.events.filter(action=A.REQUEST_SUPPLEMENT).order_by("-at").values_list("at", flat=True)
+            paused_since = requested.first()
+            if paused_since is not None and dossier.received_at is not None:
+                days = procedure_of(dossier).processing_days
+                if days is not None:
+                    pauses = _pauses(dossier, until=now)
+                    dossier.due_at = deadline_for(dossier.received_at, days, work_calendar(), pauses)
+        if step.action == A.APOLOGISE_AND_EXTEND:
+            if step.new_due_at is None or (dossier.due_at is not None and step.new_due_at <= dossier.due_at):
+                raise ValidationFailed(_("Ngày hẹn trả mới phải sau ngày hẹn hiện tại."), code="bad_new_date")
+            data["old_due_at"] = dossier.due_at.isoformat() if dossier.due_at else None
+            data["new_due_at"] = step.new_due_at.isoformat()
+            dossier.due_at = step.new_due_at
+        if step.action in PROCESSING_ENDS and dossier.processed_at is None:
+            dossier.processed_at = now
+        if step.action == A.ISSUE_RESULT:
+            dossier.result_issued_at = now
+
+        event = DossierEvent.objects.create(
+            dossier=dossier,
+            action=step.action,
+            from_state=dossier.state,
+            to_state=target,
+            actor=actor.user if actor.is_authenticated else None,
+            actor_kind=step.as_kind,
+            to_user=to_user,
+            at=now,
+            note=step.note.strip(),
+            form_number=next((f for f in rule.forms if f in APPLICANT_FORMS), ""),
+            data=data,
+            step_outcome=_outcome(dossier, now),
+        )
+        dossier.state = target
+        dossier.version += 1
+        dossier.save()
+        audit.record(
+            actor=actor.user,
+            action=f"dossier.{step.action}",
+            obj=dossier,
+            org_unit=dossier.org_unit,
+            before=before,
+            after={"state": dossier.state, "due_at": dossier.due_at, "handler_id": dossier.handler_id},
+            reason=step.note.strip()[:500],
+        )
+        transaction.on_commit(lambda: _notify(event.pk))
+    return event
+
+
+def _pauses(dossier: Dossier, *, until: dt.datetime) -> list[tuple[dt.datetime, dt.datetime | None]]:
+    """(requested, answered) of every supplement during processing; the open one closes at ``until``."""
+    pauses: list[tuple[dt.datetime, dt.datetime | None]] = []
+    for action, at in dossier.events.filter(action__in=[A.REQUEST_SUPPLEMENT, A.SUBMIT_SUPPLEMENT]).values_list(
+        "action", "at"
+    ):
+        if action == A.REQUEST_SUPPLEMENT:
+            pauses.append((at, None))
+        elif pauses and pauses[-1][1] is None:
+            pauses[-1] = (pauses[-1][0], at)
+    if pauses and pauses[-1][1] is None:
+        pauses[-1] = (pauses[-1][0], until)
+    return pauses
+
+
+_MESSAGES = {
+    A.RECEIVE: gettext_lazy("Hồ sơ %(code)s đã được tiếp nhận; hẹn trả kết quả %(due)s."),
+    A.REQUEST_COMPLETION: gettext_lazy("Hồ sơ %(code)s cần bổ sung, hoàn thiện: %(note)s"),
+    A.REFUSE: gettext_lazy("Hồ sơ %(code)s bị từ chối tiếp nhận: %(note)s"),
+    A.REQUEST_SUPPLEMENT: gettext_lazy("Hồ sơ %(code)s cần bổ sung: %(note)s"),
+    A.APOLOGISE_AND_EXTEND: gettext_lazy("Hồ sơ %(code)s chậm trả kết quả, xin lỗi ông/bà; hẹn lại %(due)s. %(note)s"),
+    A.STOP: gettext_lazy("Hồ sơ %(code)s bị dừng giải quyết: %(note)s"),
+    A.APPROVE: gettext_lazy("Hồ sơ %(code)s đã được giải quyết xong."),
+    A.ISSUE_RESULT: gettext_lazy(
+        "Kết quả giải quyết hồ sơ %(code)s đã được trả; ông/bà có thể tải kết quả và đánh giá."
+    ),
+}
+
+
+def _notify(event_id: int) -> None:
+    event = DossierEvent.objects.select_related("dossier").get(pk=event_id)
+    template = _MESSAGES.get(DossierAction(event.action)) if event.action else None
+    if template is None:
+        return
+    dossier = event.dossier
+    due = timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y") if dossier.due_at else "—"
+    body = str(template) % {"code": dossier.code, "due": due, "note": event.note}
+    notifications.notify_applicant(dossier, _("Hồ sơ %(code)s") % {"code": dossier.code}, body)

@@ -1,0 +1,3 @@
+"""Pages: catalogue (being written)."""
+
+urlpatterns: list = []

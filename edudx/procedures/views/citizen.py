@@ -1,0 +1,3 @@
+"""Pages: citizen (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: results (being written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages: targets (being written)."""
+
+urlpatterns: list = []

@@ -165,7 +165,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 # Text messages to applicants: a class with send(phone, text); production plugs in its SMS gateway's adapter.
-SMS_BACKEND = env_str("SMS_BACKEND", "edudx.procedures.notifications.ConsoleSmsBackend")
+SMS_BACKEND = env_str("SMS_BACKEND", "edudx.core.sms.ConsoleSmsBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -224,6 +224,22 @@ SPECTACULAR_SETTINGS = {
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 500)
 
+# Log-in with the national electronic identity (OpenID Connect, code flow with PKCE). Off unless the
+# provider is configured: OIDC_VNEID_ISSUER (its discovery document lives under
+# <issuer>/.well-known/openid-configuration), OIDC_VNEID_CLIENT_ID, OIDC_VNEID_CLIENT_SECRET (empty for a
+# public client) and OIDC_VNEID_SCOPES; register <site>/accounts/oidc/vneid/callback/ as the redirect URI
+# (or set OIDC_VNEID_REDIRECT_URI when the site sits behind a proxy that hides its public address).
+OIDC_PROVIDERS: dict[str, dict[str, str]] = {}
+if env_str("OIDC_VNEID_ISSUER", ""):
+    OIDC_PROVIDERS["vneid"] = {
+        "issuer": env_str("OIDC_VNEID_ISSUER"),
+        "client_id": env_str("OIDC_VNEID_CLIENT_ID"),
+        "client_secret": env_str("OIDC_VNEID_CLIENT_SECRET", ""),
+        "scopes": env_str("OIDC_VNEID_SCOPES", "openid profile email phone"),
+        "redirect_uri": env_str("OIDC_VNEID_REDIRECT_URI", ""),
+        "name": "Đăng nhập bằng tài khoản định danh điện tử",
+    }
+
 # Roles whose holders must enrol a second factor before using the platform.
 TWO_FACTOR_REQUIRED_ROLES = {"authority_leader", "authority_specialist", "security_officer", "principal"}
 OTP_TOTP_ISSUER = "EduDX"
@@ -242,3 +258,16 @@ LOGGING = {
         "pyhanko": {"level": "ERROR"},
     },
 }
+
+# Payments (VietQR collection). References are PREFIX + 8 symbols + a check symbol; every prefix listed is
+# recognised in transfer contents. Webhook secrets come from the database (encrypted) and from
+# PAYMENTS_WEBHOOK_SECRETS ("BANK:secret,BANK:secret"). The simulated bank is for DEBUG and the demo only.
+PAYMENTS_REFERENCE_PREFIX = env_str("PAYMENTS_REFERENCE_PREFIX", "DX")
+PAYMENTS_REFERENCE_PREFIXES = env_list("PAYMENTS_REFERENCE_PREFIXES", "DX,HP")
+PAYMENTS_WEBHOOK_SECRETS = env_list("PAYMENTS_WEBHOOK_SECRETS", "")
+PAYMENTS_WEBHOOK_TOLERANCE_SECONDS = env_int("PAYMENTS_WEBHOOK_TOLERANCE_SECONDS", 300)
+# Empty: follow DEBUG (the demo profile turns DEBUG on after this file is read).
+PAYMENTS_SIMULATOR_ENABLED = env_str("PAYMENTS_SIMULATOR_ENABLED", "")
+PAYMENTS_STATEMENT_MAX_BYTES = env_int("PAYMENTS_STATEMENT_MAX_BYTES", 2 * 1024 * 1024)
+PAYMENTS_RECEIPT_FORM_SYMBOL = env_str("PAYMENTS_RECEIPT_FORM_SYMBOL", "01BLP0-001")
+PAYMENTS_RECEIPT_SERIES_FORMAT = env_str("PAYMENTS_RECEIPT_SERIES_FORMAT", "AA-{yy}E")

@@ -45,6 +45,7 @@ class BootstrapMixin:
 class LoginForm(BootstrapMixin, auth_forms.AuthenticationForm):
     username = auth_forms.UsernameField(
         label=_("Tên đăng nhập"),
+        help_text=_("Người dân đăng nhập bằng số điện thoại di động hoặc địa chỉ thư điện tử đã đăng ký."),
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "autocapitalize": "none"}),
     )
     password = forms.CharField(
@@ -60,6 +61,10 @@ class LoginForm(BootstrapMixin, auth_forms.AuthenticationForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._style()
+
+    def clean_username(self) -> str:
+        # A phone number or e-mail becomes the account's user name before authentication (and lock-out).
+        return selectors.login_username_for(self.cleaned_data.get("username") or "")
 
 
 class PasswordChangeForm(BootstrapMixin, auth_forms.PasswordChangeForm):

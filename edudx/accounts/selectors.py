@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from edudx.core.models import OrgUnit, RoleAssignment
 from edudx.core.permissions import Actor, policy_for
 
+from . import rules
 from .models import ApiToken
 
 User = get_user_model()
@@ -103,6 +104,32 @@ def user_get_for_assign(*, actor: Actor, username: str) -> Any | None:
     if not username:
         return None
     return User.objects.filter(username__iexact=username, is_active=True).first()
+
+
+def login_username_for(identifier: str) -> str:
+    """The user name to sign in with, for what was typed in the log-in form's first field.
+
+    Citizens sign in with their mobile number (in any usual spelling: ``+84 912 345 678``) or e-mail
+    address. Resolving it here, before authentication, means the lock-out after failed passwords
+    (django-axes, by user name) counts every spelling against the same account. An exact user name
+    always wins; a number or address shared by several accounts resolves to nothing new.
+    """
+    text = (identifier or "").strip()
+    if not text or User.objects.filter(username=text).exists():
+        return text
+    if "@" in text:
+        email = text.lower()
+        if User.objects.filter(username=email).exists():
+            return email
+        matches = list(User.objects.filter(email__iexact=email, is_active=True).values_list("username", flat=True)[:2])
+        return matches[0] if len(matches) == 1 else text
+    phone = rules.normalise_phone(text)
+    if rules.is_mobile_phone(phone):
+        if User.objects.filter(username=phone).exists():
+            return phone
+        matches = list(User.objects.filter(phone=phone, is_active=True).values_list("username", flat=True)[:2])
+        return matches[0] if len(matches) == 1 else phone
+    return text
 
 
 def api_token_list(*, user: Any) -> QuerySet[ApiToken]:

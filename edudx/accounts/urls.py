@@ -1,12 +1,17 @@
 from django.urls import path
 
-from . import views
+from . import oidc_views, signup_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("signup/", signup_views.signup_start, name="signup"),
+    path("signup/verify/", signup_views.signup_verify, name="signup_verify"),
+    path("signup/resend/", signup_views.signup_resend, name="signup_resend"),
+    path("oidc/<slug:provider>/login/", oidc_views.oidc_login, name="oidc_login"),
+    path("oidc/<slug:provider>/callback/", oidc_views.oidc_callback, name="oidc_callback"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),

@@ -1,54 +1,32 @@
 """Messages to applicants and staff, through adapters chosen in settings (console in the demo).
 
-E-mail goes through Django's mail backend (``EMAIL_BACKEND``); SMS through ``SMS_BACKEND``, a dotted path to a
-class with ``send(phone, text)``. Production plugs a brand-name SMS gateway there. Every message sent about a
-dossier is kept (``DossierNotification``) and shown on its tracking page.
+E-mail goes through Django's mail backend (``EMAIL_BACKEND``); SMS through ``edudx.core.sms`` and its
+``SMS_BACKEND``, a dotted path to a class with ``send(phone, text)``. Production plugs a brand-name SMS
+gateway there. Every message sent about a dossier is kept (``DossierNotification``) and shown on its
+tracking page.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
-from typing import Protocol
 
-from django.conf import settings
 from django.core.mail import send_mail
-from django.utils.module_loading import import_string
+
+# The SMS adapters live in core (accounts sends sign-up codes too); re-exported here for existing callers.
+from edudx.core.sms import ConsoleSmsBackend, LocmemSmsBackend, SmsBackend, send_sms, sms_backend
 
 from .models import Dossier, DossierNotification, NotificationChannel
 
+__all__ = [
+    "ConsoleSmsBackend",
+    "LocmemSmsBackend",
+    "SmsBackend",
+    "notify_applicant",
+    "send_sms",
+    "sms_backend",
+]
+
 log = logging.getLogger(__name__)
-
-
-class SmsBackend(Protocol):
-    def send(self, phone: str, text: str) -> None: ...
-
-
-class ConsoleSmsBackend:
-    """Writes the SMS to standard output (demo and development)."""
-
-    def send(self, phone: str, text: str) -> None:
-        sys.stdout.write(f"[SMS → {phone}] {text}\n")
-        sys.stdout.flush()
-
-
-class LocmemSmsBackend:
-    """Keeps the SMS in memory (tests read ``outbox``)."""
-
-    outbox: list[tuple[str, str]] = []
-
-    def send(self, phone: str, text: str) -> None:
-        LocmemSmsBackend.outbox.append((phone, text))
-
-
-def sms_backend() -> SmsBackend:
-    path = getattr(settings, "SMS_BACKEND", "edudx.procedures.notifications.ConsoleSmsBackend")
-    backend: SmsBackend = import_string(path)()
-    return backend
-
-
-def send_sms(phone: str, text: str) -> None:
-    sms_backend().send(phone, text)
 
 
 def notify_applicant(dossier: Dossier, subject: str, body: str) -> list[DossierNotification]:

@@ -16,3 +16,11 @@ def minutes(value: dt.timedelta | None) -> int:
     if not value:
         return 0
     return max(1, math.ceil(value.total_seconds() / 60))
+
+
+@register.simple_tag
+def oidc_providers() -> list[object]:
+    """The configured OpenID Connect providers (national electronic identity), for log-in buttons."""
+    from edudx.accounts.oidc import providers
+
+    return list(providers())

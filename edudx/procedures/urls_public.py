@@ -1,4 +1,7 @@
 """Public verification of an electronic result (no log-in), reached from the QR code printed on it."""
 
-urlpatterns: list = []
+from .views import results
+
 app_name = "dossier_verify"
+
+urlpatterns = [*results.public_urlpatterns]

@@ -11,11 +11,9 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -31,6 +29,7 @@ from edudx.core.api import Actor, DomainError, actor_for
 from edudx.core.exports import Column, export_response
 from edudx.core.pagination import paginate
 from edudx.core.signing import VerificationResult, verify_pdf
+from edudx.core.verification import mask_name, verify_stored_pdf
 from edudx.registry.api import SchoolYear, Student
 
 from ..models import Transcript, TranscriptSignature, TranscriptStatus
@@ -355,14 +354,6 @@ urlpatterns: list[URLPattern] = [
 # Public verification (no log-in)
 
 
-def mask_name(full_name: str) -> str:
-    """ "Nguyễn Văn An" → "Nguyễn V. A.": the family name and initials, enough to match a paper copy."""
-    parts = full_name.split()
-    if len(parts) <= 1:
-        return f"{parts[0][0]}." if parts else ""
-    return " ".join([parts[0], *[f"{p[0]}." for p in parts[1:]]])
-
-
 class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Tệp PDF học bạ"))
 
@@ -380,20 +371,9 @@ class UploadForm(forms.Form):
 ROLE_LABELS = dict(TranscriptSignature.ROLE_CHOICES)
 
 
-VERIFY_CACHE_SECONDS = 3600
-
-
 def _stored_report(transcript: Transcript) -> VerificationResult:
-    """The check of the stored file, cached per (file, trust roots) for an hour: a QR code scanned by many
-    people costs one validation (≈ 0.1 s a signature), and certificate expiry is still noticed within the hour."""
-    roots = credentials.trust_roots()
-    fingerprint = hashlib.sha256(b"".join(root.fingerprint(hashes.SHA256()) for root in roots)).hexdigest()[:16]
-    key = f"edudx:transcript-verify:{transcript.sha256}:{fingerprint}"
-    report = cache.get(key)
-    if report is None:
-        report = verify_pdf(bytes(transcript.pdf), roots)
-        cache.set(key, report, VERIFY_CACHE_SECONDS)
-    return report
+    """The check of the stored file, cached for an hour (``core.verification``)."""
+    return verify_stored_pdf(bytes(transcript.pdf), transcript.sha256, namespace="transcript")
 
 
 def _public_context(transcript: Transcript) -> dict[str, Any]:

@@ -34,6 +34,7 @@ MENU = [
     ("ruleset.manage", _("Chương trình các khối"), "gradebook:curriculum"),
     ("class.change", _("Phân công giảng dạy"), "gradebook:assignments"),
     ("dossier.receive", _("Bộ phận Một cửa"), "procedures:desk_queue"),
+    ("dossier.receive", _("Tiếp nhận hồ sơ giấy"), "procedures:counter_intake"),
     ("dossier.handle", _("Hồ sơ cần xử lý"), "procedures:handler_queue"),
     ("dossier.approve", _("Hồ sơ chờ phê duyệt"), "procedures:approval_queue"),
     ("dossier.view", _("Sổ theo dõi hồ sơ"), "procedures:register"),

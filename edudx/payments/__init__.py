@@ -1,4 +1,4 @@
-"""Payments: pure building blocks for cashless collection (VietQR payloads, payment references).
+"""Payments: bills paid by VietQR transfer, bank notifications and statements, reconciliation, receipts, books.
 
-No models and no app configuration yet: the collection app is built on top of ``edudx.payments.vietqr``.
+Other apps use ``edudx.payments.api`` only (``issue_bill``, ``bill_for_reference``, ``bill_paid``).
 """

@@ -1,4 +1,6 @@
-"""Every payment API route, collected for ``config.api_urls`` (being written)."""
+"""Every payment API route, collected for ``config.api_urls``."""
 
-ROUTES: list = []
-urlpatterns: list = []
+from . import api_views
+
+ROUTES = [*api_views.ROUTES]
+urlpatterns = [*api_views.urlpatterns]

@@ -1,4 +1,6 @@
-"""Payment pages and the bank-notification endpoint (being written)."""
+"""Payment pages (mounted at /thanh-toan/) and the bank-notification endpoint."""
+
+from .views import bank, bills, pay, reconcile
 
 app_name = "payments"
-urlpatterns: list = []
+urlpatterns = [*pay.urlpatterns, *bank.urlpatterns, *bills.urlpatterns, *reconcile.urlpatterns]

@@ -8,3 +8,6 @@ class ProceduresConfig(AppConfig):
 
     def ready(self) -> None:
         from . import kpis, permissions  # noqa: F401  (registers the policies and the KPIs)
+        from .payment_hooks import connect as connect_payment_hooks
+
+        connect_payment_hooks()  # a paid fee bill marks its dossier paid

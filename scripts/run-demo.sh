@@ -33,6 +33,8 @@ echo "==> Dữ liệu demo (chỉ nạp lần đầu)"
 $PY manage.py load_demo --quiet-accounts
 echo "==> Sổ điểm demo: điểm cả năm học, chứng thư số demo (chỉ nạp lần đầu)"
 $PY manage.py load_gradebook_demo
+echo "==> Dịch vụ công demo: Bộ phận Một cửa, lịch làm việc, hồ sơ 6 tháng (chỉ nạp lần đầu)"
+$PY manage.py load_procedures_demo
 
 WORKER_PID=""
 stop_worker() {

@@ -58,6 +58,7 @@ from edudx.gradebook.models import (
     TranscriptSignature,
     YearResult,
 )
+from edudx.procedures.models import Dossier, DossierFile
 from edudx.registry.enums import ImportKind, ImportStatus
 from edudx.registry.models import (
     ClassMembership,
@@ -96,6 +97,33 @@ SKIPPED_VIEWS = {
 # May answer anonymous users (health probe, the API's own description); still checked for leaks.
 # The public verification of a học bạ số (opened from its QR code by anyone holding the paper or the file).
 PUBLIC_VIEWS = {"healthz", "api-schema", "verify:lookup", "verify:transcript"}
+# Public services: the procedure catalogue, the look-up of a dossier by code and phone, the public check of an
+# electronic result (from its QR code), and paying a bill by its reference (VietQR) with the bank's notification.
+PUBLIC_VIEWS |= {
+    "procedures:catalogue",
+    "procedures:procedure_detail",
+    "procedures:lookup",
+    "dossier_verify:lookup",
+    "dossier_verify:check",
+    "procedures-catalogue-list",
+    "procedures-catalogue-detail",
+    "procedures-result-verify",
+    "payments:pay",
+    "payments:pay_status",
+    "payments:pay_qr",
+    "payments:bank_notify",
+}
+# Signing up and signing in with the national identity provider are public by design (an unknown provider: 404).
+PUBLIC_VIEWS |= {
+    "accounts:signup",
+    "accounts:signup_verify",
+    "accounts:signup_resend",
+    "accounts:oidc_login",
+    "accounts:oidc_callback",
+}
+PROCEDURE_KEY = "school_transfer_same_province"  # the procedure of the sweep's dossier
+# Apps whose every row is fingerprinted before and after each call.
+WATCHED_APPS = ("core", "registry", "gradebook", "procedures", "payments")
 
 # Words in a route or URL name that mark a page which changes data (or hands out something).
 CHANGE_WORDS = (
@@ -247,6 +275,7 @@ def build_sweep() -> Sweep:
     students = s1.students_a + s1.students_b
     staff = [s1.homeroom_a, s1.subject_teacher]
     gradebook = _gradebook_objects(world, principal)
+    services, service_strings = _service_objects(world)
     links = list(GuardianLink.objects.filter(student__school=s1.school))
     objects: dict[type[models.Model], list[models.Model]] = {
         OrgUnit: [s1.school],
@@ -266,6 +295,7 @@ def build_sweep() -> Sweep:
         get_user_model(): [principal, s1.users["clerk"]],
         ApiToken: [token],
         **gradebook,
+        **services,
     }
     from edudx.core.crypto import decrypt
 
@@ -277,7 +307,15 @@ def build_sweep() -> Sweep:
         guardian_texts=[link.guardian.full_name for link in links],
         personal_ids=[decrypt(s.person.personal_id_encrypted) for s in students if s.person.personal_id_encrypted],
         strings=sorted(
-            {*ImportKind.values, s1.school.moet_code or "", students[0].moet_code, world.year.code, "xlsx", "csv"}
+            {
+                *ImportKind.values,
+                s1.school.moet_code or "",
+                students[0].moet_code,
+                world.year.code,
+                "xlsx",
+                "csv",
+                *service_strings,
+            }
             - {""}
         ),
     )
@@ -327,6 +365,62 @@ def _gradebook_objects(world: Any, principal: Any) -> dict[type[models.Model], l
     }
 
 
+def _service_objects(world: Any) -> tuple[dict[type[models.Model], list[models.Model]], set[str]]:
+    """A dossier about a school-1 pupil from that pupil's guardian at the authority's desk, with its files and
+    events and the fee bill: what public-service pages and routes must never show to anyone else."""
+    import datetime as dt
+
+    from edudx.payments.api import issue_bill
+    from edudx.payments.models import Bill
+    from edudx.procedures.models import Dossier, DossierEvent, DossierFile, ProcedureVersion, ServiceDesk
+
+    s1 = world.school1
+    pupil = s1.students_a[0]
+    guardian = s1.users["guardian"]
+    guardian_name = GuardianLink.objects.filter(student=pupil).select_related("guardian").first().guardian.full_name
+    ServiceDesk.objects.create(org_unit=world.authority, unit_code="H56.77.01", valid_from=dt.date(2025, 7, 1))
+    version = ProcedureVersion.objects.filter(key=PROCEDURE_KEY).order_by("-version").first()
+    now = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+    dossier = Dossier.objects.create(
+        code="H56.77.01-260302-0001", procedure=version, org_unit=world.authority, channel="online",
+        state="result_issued", applicant=guardian, applicant_name=guardian_name, applicant_phone="0912345678",
+        student=pupil, form_data={"student": pupil.moet_code, "student_full_name": pupil.person.full_name},
+        submitted_at=now, received_at=now, processed_at=now, result_issued_at=now, fee_vnd=20000,
+    )  # fmt: skip
+    files = [
+        DossierFile.objects.create(
+            dossier=dossier,
+            role=role,
+            filename=f"{role}.pdf",
+            content_type="application/pdf",
+            size=9,
+            sha256="c" * 64,
+            content=b"%PDF-1.7\n",
+            verify_token=token,
+            digitised=True,
+        )  # fmt: skip
+        for role, token in (("component", None), ("result", "kiem-tra-ket-qua-so"))
+    ]
+    event = DossierEvent.objects.create(
+        dossier=dossier, action="receive", from_state="submitted", to_state="received", actor_kind="desk", at=now,
+        note=f"Tiếp nhận hồ sơ của {guardian_name}",
+    )  # fmt: skip
+    bill = issue_bill(
+        actor=None, org_unit=world.authority, payer_user=guardian, payer_name=guardian_name,
+        purpose="Lệ phí hồ sơ", lines=[("Lệ phí", 20000)], source=f"procedures.dossier:{dossier.pk}",
+    )  # fmt: skip
+    dossier.bill_reference = bill.reference
+    dossier.save(update_fields=["bill_reference"])
+    objects: dict[type[models.Model], list[models.Model]] = {
+        Dossier: [dossier],
+        DossierFile: files,
+        DossierEvent: [event],
+        Bill: [bill],
+    }
+    strings = {dossier.code, bill.reference, "kiem-tra-ket-qua-so", version.key, "01", "svg", "png"}
+    return objects, strings
+
+
 # Route words that name a model (used when the view itself does not say which model it serves).
 WORD_MODELS: dict[str, type[models.Model]] = {
     "unit": OrgUnit,
@@ -366,6 +460,8 @@ WORD_MODELS: dict[str, type[models.Model]] = {
     "transcripts": Transcript,
     "result": YearResult,
     "results": YearResult,
+    "file": DossierFile,
+    "dossier": Dossier,
 }
 
 
@@ -404,6 +500,8 @@ def candidate_models(route: Route, param: str) -> list[type[models.Model]] | Non
 
 def param_values(sweep: Sweep, route: Route, param: str) -> list[str]:
     conv = route.params[param]
+    if param == "key" and "procedures" in route.route + route.name:
+        return [PROCEDURE_KEY]
     models_ = candidate_models(route, param)
     if param == "app_label":
         return sorted({m._meta.app_label for m in admin.site._registry} | {"registry", "core"})
@@ -590,7 +688,7 @@ def shows(text: str, needle: str) -> bool:
 # The state that must not change
 # ----------------------------------------------------------------------------------------------
 def watched_models() -> list[type[models.Model]]:
-    return [m for label in ("core", "registry", "gradebook") for m in apps.get_app_config(label).get_models()]
+    return [m for label in WATCHED_APPS for m in apps.get_app_config(label).get_models()]
 
 
 def write_count() -> int | None:
@@ -685,7 +783,8 @@ def judge(
         follow = caller.client.get(response["Location"])
         text = body_text(follow) if follow.status_code == 200 else ""
         status = follow.status_code
-    elif status not in (200, 201, 204, 301, 302, 303, 400, 401, 403, 404, 405, 409):
+    # 415: a multipart-only endpoint refused the body before reading anything.
+    elif status not in (200, 201, 204, 301, 302, 303, 400, 401, 403, 404, 405, 409, 415):
         sweep.failures.append(f"{where} -> unexpected status {status}")
     leaked = [t for t in forbidden_texts(sweep, caller, route) if shows(text, t)]
     if leaked:
@@ -926,10 +1025,10 @@ def test_every_model_a_view_exposes_has_a_policy():
             module = sys.modules.get(module_name)
             for value in vars(module).values() if module else ():
                 if isinstance(value, type) and issubclass(value, models.Model) and not value._meta.abstract:
-                    if value._meta.app_label in ("core", "registry", "gradebook"):
+                    if value._meta.app_label in WATCHED_APPS:
                         exposed.setdefault(value._meta.label, set()).add(module_name)
         model = route.view_model()
-        if model is not None and model._meta.app_label in ("core", "registry", "gradebook"):
+        if model is not None and model._meta.app_label in WATCHED_APPS:
             exposed.setdefault(model._meta.label, set()).add(route.name)
     with_policy = {m._meta.label for m in registered_models()}
     missing = {label: sorted(where) for label, where in exposed.items() if label not in with_policy | exempt}

@@ -65,9 +65,7 @@ def on_bill_paid(sender: Any, bill: Any = None, online: bool = False, **kwargs: 
 
 
 def connect() -> None:
-    """Connect the receiver (called from ``ProceduresConfig.ready``); a no-op while payments has no signal."""
-    try:
-        from edudx.payments.api import bill_paid
-    except ImportError:  # the payments API is built separately; without it there is nothing to receive
-        return
+    """Connect the receiver (called from ``ProceduresConfig.ready``)."""
+    from edudx.payments.api import bill_paid
+
     bill_paid.connect(on_bill_paid, dispatch_uid="procedures.payment_hooks.on_bill_paid")

@@ -1,0 +1,428 @@
+"""Benchmark: dossier submission on PostgreSQL behind gunicorn, against the same stack's trivial endpoint.
+
+Creates a fresh PostgreSQL database (named ``edudx_bench_dossiers``, dropped at the end unless ``--keep``) on the
+server of ``DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/postgres``), migrates it and builds the test
+world (``edudx.testing.build_world``) with a one-stop desk at its authority and one guardian per client, each with a
+pupil and an API key. Then starts gunicorn (``--workers N``, sync workers, the project's WSGI application with the
+demo settings and ``DEBUG=false``) and drives it with an asyncio + aiohttp load generator from this process:
+
+(a) ``GET /healthz`` — the same stack (gunicorn, Django middleware, URL routing) doing nothing: the baseline;
+(b) ``POST /api/v1/procedures/my-dossiers/`` — the real submission API: multipart with the form answers (JSON) and
+    a PNG component, authenticated by each guardian's API key; form validated against the catalogue version,
+    prefill from the registry, file checks, the dossier code from the day's sequence under a row lock, files,
+    the first event, the audit event, the notification after commit;
+
+both with ``--clients`` (100) concurrent clients for ``--seconds`` each, after a short warm-up. Prints throughput
+(requests per second), the ratio (b)/(a) (goal ≥ 50 %), and p50/p95 latency of each at that concurrency. Then
+
+(c) ``--burst`` (500) submissions sent at once (one connection each): every one must answer 201, and the codes of the
+    day — these and those of (b) — must be unique and numbered 1…n without a gap.
+
+Writes bench/out/bench_dossiers.json. The load generator shares the machine's cores with gunicorn and PostgreSQL,
+so on a small machine the absolute numbers are a floor; the ratio is measured under the same conditions.
+
+    .venv/bin/python bench/bench_dossiers.py [--workers 4] [--clients 100] [--seconds 15] [--burst 500] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_NAME = "edudx_bench_dossiers"
+TRANSFER = "school_transfer_same_province"
+RESULTS_COMPONENT = "Bản tổng hợp kết quả học tập"
+UNIT_CODE = "H56.09.01"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Database and data
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def fresh_database(server_url: str, keep_existing: bool = False) -> str:
+    """Drop and create ``DB_NAME`` on the server of ``server_url``; returns the URL of the new database."""
+    import psycopg
+
+    parts = urlsplit(server_url)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    return urlunsplit(parts._replace(path=f"/{DB_NAME}"))
+
+
+def drop_database(server_url: str) -> None:
+    import psycopg
+
+    admin = urlunsplit(urlsplit(server_url)._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+
+
+def png_bytes() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 160), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def build_clients(n: int) -> list[dict[str, Any]]:
+    """The world, a desk at its authority, and ``n`` guardians each with a pupil and an API key."""
+    from django.contrib.auth import get_user_model
+
+    from edudx.accounts.models import ApiToken, hash_token
+    from edudx.core.api import Role
+    from edudx.procedures.models import ServiceDesk
+    from edudx.registry.enums import GuardianRelation, Sex
+    from edudx.registry.models import ClassMembership, GuardianLink, Student
+    from edudx.testing import build_world, grant, make_person
+
+    User = get_user_model()
+
+    world = build_world()
+    ServiceDesk.objects.create(org_unit=world.authority, unit_code=UNIT_CODE, valid_from=dt.date(2025, 7, 1))
+    school = world.school1
+    clients = []
+    for i in range(n):
+        # No password: the clients sign in with API keys, and hashing 100 passwords would dominate the set-up.
+        user = User.objects.create(
+            username=f"bench_guardian_{i}", full_name=f"Phụ huynh {i}", email=f"ph{i}@example.vn"
+        )
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        guardian = make_person(f"Nguyễn Văn Phụ Huynh {i}", user=user, sex=Sex.MALE, personal_id=f"0790850{i:05d}")
+        pupil = make_person(f"Nguyễn Thị Học Sinh {i}", born=dt.date(2014, 1, 1) + dt.timedelta(days=i),
+                            personal_id=f"0793140{i:05d}")  # fmt: skip
+        student = Student.objects.create(person=pupil, moet_code=f"79{i:08d}", school=school.school,
+                                         enrolled_on=dt.date(2025, 9, 5))  # fmt: skip
+        ClassMembership.objects.create(student=student, school_class=school.class_a, joined_on=dt.date(2025, 9, 5))
+        GuardianLink.objects.create(guardian=guardian, student=student, relation=GuardianRelation.FATHER,
+                                    is_primary=True)  # fmt: skip
+        grant(user, Role.GUARDIAN, school.school)
+        raw = ApiToken.generate()
+        ApiToken.objects.create(user=user, name="bench", prefix=raw[:12], token_hash=hash_token(raw))
+        clients.append({"token": raw, "student": student.pk, "guardian_id": f"0790850{i:05d}"})
+    return clients
+
+
+def day_codes(day: dt.date) -> list[str]:
+    from edudx.procedures.models import Dossier
+
+    return list(Dossier.objects.filter(code__contains=f"-{day:%y%m%d}-").values_list("code", flat=True))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Server
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_gunicorn(env: dict[str, str], workers: int, port: int, log: Path) -> subprocess.Popen[bytes]:
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+        "--workers", str(workers), "--backlog", "2048", "--timeout", "120", "--log-level", "warning",
+    ]  # fmt: skip
+    with open(log, "ab") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True)
+    return process
+
+
+def wait_ready(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("gunicorn stopped; see its log")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not answer in time")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)  # gunicorn and its workers, started in their own session
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Load
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def submission_form(client: dict[str, Any], png: bytes) -> Any:
+    import aiohttp
+
+    form = aiohttp.FormData()
+    form.add_field("procedure", TRANSFER)
+    form.add_field("student", str(client["student"]))
+    form.add_field(
+        "form",
+        json.dumps(
+            {
+                "receiving_school": "Trường THCS Hai",
+                "origin": "same_province",
+                "reason": "Gia đình chuyển nơi ở.",
+                "guardian_personal_id": client["guardian_id"],
+                "guardian_phone": "0912345678",
+                "result_delivery": "online",
+            },
+            ensure_ascii=False,
+        ),
+    )
+    form.add_field(f"component:{RESULTS_COMPONENT}", png, filename="ket-qua.png", content_type="image/png")
+    return form
+
+
+async def _one(session: Any, kind: str, base: str, client: dict[str, Any], png: bytes) -> tuple[int, float, Any]:
+    started = time.perf_counter()
+    if kind == "healthz":
+        async with session.get(f"{base}/healthz") as response:
+            await response.read()
+            status, body = response.status, None
+    else:
+        headers = {"Authorization": f"Bearer {client['token']}"}
+        async with session.post(
+            f"{base}/api/v1/procedures/my-dossiers/", data=submission_form(client, png), headers=headers
+        ) as response:
+            payload = await response.read()
+            status = response.status
+            body = json.loads(payload) if payload[:1] == b"{" else payload[:200]
+    return status, time.perf_counter() - started, body
+
+
+async def closed_loop(kind: str, base: str, clients: list[dict[str, Any]], seconds: float, png: bytes) -> dict:
+    """Each client sends its next request as soon as the previous one answered, for ``seconds``."""
+    import aiohttp
+
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    errors: list[Any] = []
+    deadline = time.perf_counter() + seconds
+    connector = aiohttp.TCPConnector(limit=len(clients) + 10)
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+
+        async def worker(client: dict[str, Any]) -> None:
+            while time.perf_counter() < deadline:
+                status, elapsed, body = await _one(session, kind, base, client, png)
+                statuses[status] = statuses.get(status, 0) + 1
+                if status in (200, 201):
+                    latencies.append(elapsed)
+                elif len(errors) < 5:
+                    errors.append(body)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(c) for c in clients))
+        wall = time.perf_counter() - started
+    ok = len(latencies)
+    return {
+        "requests_ok": ok,
+        "statuses": statuses,
+        "errors": errors,
+        "wall_seconds": round(wall, 2),
+        "per_second": round(ok / wall, 1) if wall else 0.0,
+        "p50_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+        "p95_ms": round(percentile(latencies, 95) * 1000, 1) if latencies else None,
+    }
+
+
+async def burst(base: str, clients: list[dict[str, Any]], n: int, png: bytes) -> dict:
+    """``n`` submissions released at the same moment, one connection each."""
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=n + 10)
+    timeout = aiohttp.ClientTimeout(total=600)
+    gate = asyncio.Event()
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+
+        async def one(i: int) -> tuple[int, float, Any]:
+            await gate.wait()
+            return await _one(session, "submit", base, clients[i % len(clients)], png)
+
+        tasks = [asyncio.create_task(one(i)) for i in range(n)]
+        await asyncio.sleep(0.2)
+        started = time.perf_counter()
+        gate.set()
+        results = await asyncio.gather(*tasks)
+        wall = time.perf_counter() - started
+    codes = [body.get("code") for status, _t, body in results if status == 201 and isinstance(body, dict)]
+    statuses: dict[int, int] = {}
+    for status, _t, _b in results:
+        statuses[status] = statuses.get(status, 0) + 1
+    return {"codes": codes, "statuses": statuses, "wall_seconds": round(wall, 2),
+            "errors": [b for s, _t, b in results if s != 201][:5]}  # fmt: skip
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))  # nearest rank
+    return ordered[k]
+
+
+def check_codes(codes: list[str], *, from_one: bool = True) -> dict[str, Any]:
+    """Unique, and per unit and day numbered without a gap: 1…n (``from_one``), or consecutive numbers (a burst
+    that follows earlier submissions of the day)."""
+    from edudx.procedures.dossier_codes import parse_code
+
+    per_day: dict[tuple[str, dt.date], list[int]] = {}
+    for code in codes:
+        parsed = parse_code(code)
+        per_day.setdefault((parsed.unit_code, parsed.received_on), []).append(parsed.sequence)
+
+    def gap_free(numbers: list[int]) -> bool:
+        first = 1 if from_one else min(numbers)
+        return sorted(numbers) == list(range(first, first + len(numbers)))
+
+    return {
+        "total": len(codes),
+        "unique": len(set(codes)) == len(codes),
+        "gap_free_per_day": all(gap_free(seq) for seq in per_day.values()),
+        "days": len(per_day),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--burst", type=int, default=500)
+    parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
+    args = parser.parse_args()
+
+    server_url = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get(
+        "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+    )
+    if not server_url.startswith("postgres"):
+        raise SystemExit("This benchmark needs PostgreSQL: set DATABASE_URL to a PostgreSQL server.")
+    database_url = fresh_database(server_url)
+    workdir = Path(tempfile.mkdtemp(prefix="edudx-bench-"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "false",
+        "EDUDX_DATA_DIR": str(workdir),
+        "TASK_BACKEND": "immediate",
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    }
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    print(f"Cơ sở dữ liệu mới {DB_NAME}: migrate, dữ liệu thử ({args.clients} phụ huynh)…", flush=True)
+    call_command("migrate", verbosity=0)
+    clients = build_clients(args.clients)
+    from django.db import connection
+
+    connection.close()  # the server's workers hold their own connections
+    png = png_bytes()
+    port = free_port()
+    log = workdir / "gunicorn.log"
+    process = start_gunicorn(env, args.workers, port, log)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(port, process)
+        asyncio.run(closed_loop("healthz", base, clients, args.warmup, png))
+        asyncio.run(closed_loop("submit", base, clients[:10], args.warmup, png))
+        print(f"(a) GET /healthz, {args.clients} client đồng thời, {args.seconds:g} giây…", flush=True)
+        trivial = asyncio.run(closed_loop("healthz", base, clients, args.seconds, png))
+        print(f"(b) POST nộp hồ sơ, {args.clients} client đồng thời, {args.seconds:g} giây…", flush=True)
+        submit = asyncio.run(closed_loop("submit", base, clients, args.seconds, png))
+        print(f"(c) {args.burst} hồ sơ nộp cùng lúc…", flush=True)
+        burst_result = asyncio.run(burst(base, clients, args.burst, png))
+    finally:
+        stop(process)
+    connection.close()
+    burst_check = check_codes(burst_result["codes"], from_one=False)
+    today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=7))).date()
+    all_codes = day_codes(today)
+    all_check = check_codes(all_codes)
+    ratio = submit["per_second"] / trivial["per_second"] if trivial["per_second"] else 0.0
+
+    print()
+    print(f"gunicorn {args.workers} worker (sync), PostgreSQL, {args.clients} client đồng thời")
+    print(f"{'':34}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}  trạng thái")
+    for label, r in (("(a) GET /healthz", trivial), ("(b) POST nộp hồ sơ (API)", submit)):
+        print(f"{label:34}{r['per_second']:>10}{r['p50_ms']!s:>10}{r['p95_ms']!s:>10}  {r['statuses']}")
+    print(f"Tỉ lệ thông lượng (b)/(a): {ratio:.1%} (mục tiêu ≥ 50%)")
+    print(
+        f"(c) {args.burst} hồ sơ cùng lúc: {burst_result['statuses']} trong {burst_result['wall_seconds']} giây; "
+        f"mã không trùng: {burst_check['unique']}, liên tục theo ngày: {burst_check['gap_free_per_day']}"
+    )
+    print(
+        f"Mọi hồ sơ trong ngày ({all_check['total']}): không trùng {all_check['unique']}, "
+        f"đánh số 1…n không khuyết: {all_check['gap_free_per_day']}"
+    )
+    for label, r in (("(a)", trivial), ("(b)", submit), ("(c)", burst_result)):
+        if r.get("errors"):
+            print(f"Lỗi mẫu {label}: {r['errors'][:2]}")
+    out = ROOT / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    (out / "bench_dossiers.json").write_text(
+        json.dumps(
+            {
+                "workers": args.workers,
+                "clients": args.clients,
+                "seconds": args.seconds,
+                "trivial": trivial,
+                "submit": submit,
+                "ratio": round(ratio, 3),
+                "burst": {k: v for k, v in burst_result.items() if k != "codes"} | burst_check,
+                "day": all_check,
+            },
+            ensure_ascii=False,
+            indent=2,
+            default=str,
+        )
+    )
+    if not args.keep:
+        drop_database(server_url)
+    ok = burst_check["unique"] and burst_check["gap_free_per_day"] and all_check["unique"]
+    ok = ok and all_check["gap_free_per_day"] and burst_result["statuses"].get(201, 0) == args.burst
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

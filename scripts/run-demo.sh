@@ -50,6 +50,9 @@ trap 'exit 130' INT TERM
 echo "==> Tiến trình xử lý nền: db_worker (nhật ký: var/worker.log)"
 $PY manage.py db_worker --queue-name '*' >>var/worker.log 2>&1 &
 WORKER_PID=$!
+# The daily overdue warnings to handlers and leaders: each run queues the next morning's (at most one e-mail per
+# dossier, recipient and day, so a restart that starts a second chain sends nothing twice).
+$PY manage.py warn_overdue_dossiers --schedule >/dev/null || true
 
 $PY manage.py load_demo 2>/dev/null | sed -n '/^Tài khoản/,$p'
 echo

@@ -151,7 +151,7 @@ def load_procedures_demo(*, seed: int = 2026, now: dt.datetime | None = None) ->
     two dossiers of the demo guardian. Does nothing when it ran already (an audit event marks it).
 
     Also loads what it needs first: the desks and calendar (``load_desks_and_calendar``), the payment accounts
-    (``payments.demo.load_payment_accounts`` when that module exists) and a seal for every ward committee.
+    (``payments.demo.load_payment_accounts``) and a seal for every ward committee.
 
     How it is written: the guardian's two dossiers go through the real services (``submit_dossier``,
     ``apply_action``, ``result_issue``, ``dossier_rate``) with past moments. The bulk dossiers are written with
@@ -173,12 +173,9 @@ def load_procedures_demo(*, seed: int = 2026, now: dt.datetime | None = None) ->
     now = now or timezone.now()
     added = load_desks_and_calendar()
     result: dict[str, int] = {"desks": added["desks"], "calendar_days": added["calendar_days"]}
-    try:
-        from edudx.payments import demo as payments_demo
-    except ImportError:
-        payments_demo = None  # type: ignore[assignment]
-    if payments_demo is not None and hasattr(payments_demo, "load_payment_accounts"):
-        payments_demo.load_payment_accounts()
+    from edudx.payments import demo as payments_demo
+
+    payments_demo.load_payment_accounts()
     if AuditEvent.objects.filter(action=DEMO_MARKER).exists():
         result["dossiers"] = 0
         return result

@@ -335,7 +335,8 @@ def _intake_counts(scope: QuerySet[Dossier], period: Period) -> dict[dt.date, di
 
 
 def _finished_counts(scope: QuerySet[Dossier], period: Period) -> dict[dt.date, dict[str, int]]:
-    components = _files(FileRole.COMPONENT)
+    # A component sent again on a supplement request is on file as the supplement (the earlier file superseded).
+    components = Q(_files(FileRole.COMPONENT)) | Q(_files(FileRole.SUPPLEMENT))
     # A paper component (counter, post) counts once scanned and marked digitised, or taken from platform data.
     paper_left = Q(channel__in=[SubmissionChannel.COUNTER, SubmissionChannel.POST]) & Q(
         _files(FileRole.COMPONENT, reused=False, digitised=False)

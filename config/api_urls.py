@@ -9,6 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.views import SpectacularJSONAPIView
 from rest_framework.routers import SimpleRouter
 
+from edudx.accounts.api_views import MeView
 from edudx.core.api_views import OrgUnitViewSet, SchoolViewSet
 from edudx.gradebook import api_routes as gradebook_api
 from edudx.payments import api_routes as payments_api
@@ -49,6 +50,7 @@ for prefix, viewset, basename in [*gradebook_api.ROUTES, *procedures_api.ROUTES,
 
 urlpatterns = [
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="api-schema"),
+    path("me/", MeView.as_view(), name="api-me"),
     path("gradebook/", include(gradebook_api.urlpatterns)),
     path("procedures/", include(procedures_api.urlpatterns)),
     path("payments/", include(payments_api.urlpatterns)),

@@ -93,7 +93,10 @@ def record(
         object_id = object_id or str(obj.pk)
         object_label = object_label or str(obj)[:255]
     user = actor if getattr(actor, "is_authenticated", False) else None
-    with transaction.atomic():
+    # No savepoint: the event belongs to the caller's transaction (it exists if and only if the change does), so
+    # a failure here must undo the caller's block anyway; a savepoint would only add two round trips while the
+    # chain head is locked. Called outside a transaction, this still opens one of its own.
+    with transaction.atomic(savepoint=False):
         head = _locked_head()
         event = AuditEvent(
             seq=head.seq + 1,

@@ -13,6 +13,7 @@ A component the platform can supply itself (the pupil's results summary from the
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,11 +51,22 @@ def own_person(actor: Actor) -> Person | None:
     """The registry's person of the signed-in user (a person always sees themself)."""
     if not actor.is_authenticated:
         return None
+    if actor.person_id is not None:
+        # The person policy always shows a user their own person (``Q(user=actor.user)``), and the actor has
+        # already loaded that row to resolve its relationships: the same row, without a second query.
+        person: Person = actor.user.person
+        return person
     return policy_for(Person).visible(actor).filter(user=actor.user).first()
 
 
-def children_of(actor: Actor) -> list[Student]:
-    """The pupils the actor is a guardian of, as the registry links them (read through its policy)."""
+def _not_their_child() -> NotPermitted:
+    return NotPermitted(_("Học sinh này không phải con (người được giám hộ) của tài khoản đang đăng nhập."))
+
+
+def guardian_links(actor: Actor) -> list[GuardianLink]:
+    """The actor's guardian links, one per pupil, with the pupil's person and school loaded: one query, read
+    through the registry's policy. A caller that needs the children several times (a submission) reads them once
+    and passes them on (``links=`` / ``children=``), instead of asking the database again."""
     if not actor.is_authenticated:
         return []
     links = (
@@ -64,18 +76,30 @@ def children_of(actor: Actor) -> list[Student]:
         .select_related("student__person", "student__school")
         .order_by("student__person__search_name", "student_id")
     )
-    seen: dict[int, Student] = {}
+    seen: dict[int, GuardianLink] = {}
     for link in links:
-        seen.setdefault(link.student_id, link.student)
+        seen.setdefault(link.student_id, link)
     return list(seen.values())
 
 
-def child_of(actor: Actor, *, student_id: int | None = None, moet_code: str | None = None) -> Student:
-    """One of the actor's children by id or mã học sinh; ``NotPermitted`` for anyone else's child."""
-    for student in children_of(actor):
+def children_of(actor: Actor, *, links: Sequence[GuardianLink] | None = None) -> list[Student]:
+    """The pupils the actor is a guardian of, as the registry links them (read through its policy)."""
+    return [link.student for link in (guardian_links(actor) if links is None else links)]
+
+
+def child_of(
+    actor: Actor,
+    *,
+    student_id: int | None = None,
+    moet_code: str | None = None,
+    children: Sequence[Student] | None = None,
+) -> Student:
+    """One of the actor's children by id or mã học sinh; ``NotPermitted`` for anyone else's child.
+    ``children``: the actor's children when the caller already read them (``children_of``)."""
+    for student in children_of(actor) if children is None else children:
         if (student_id is not None and student.pk == student_id) or (moet_code and student.moet_code == moet_code):
             return student
-    raise NotPermitted(_("Học sinh này không phải con (người được giám hộ) của tài khoản đang đăng nhập."))
+    raise _not_their_child()
 
 
 def _current_membership(actor: Actor, student: Student) -> ClassMembership | None:
@@ -103,8 +127,9 @@ def _put(prefill: Prefill, key: str, value: Any, shown: str | None = None) -> No
     prefill.display[key] = shown if shown is not None else str(value)
 
 
-def resolve(actor: Actor, *, student: Student | None = None) -> Prefill:
-    """Every prefill source known for ``actor`` (and ``student``, who must be one of their children)."""
+def resolve(actor: Actor, *, student: Student | None = None, links: Sequence[GuardianLink] | None = None) -> Prefill:
+    """Every prefill source known for ``actor`` (and ``student``, who must be one of their children).
+    ``links``: the actor's ``guardian_links`` when the caller already read them."""
     prefill = Prefill()
     if not actor.is_authenticated:
         return prefill
@@ -120,7 +145,11 @@ def resolve(actor: Actor, *, student: Student | None = None) -> Prefill:
         _put(prefill, "guardian.personal_id_number", own_id, mask_personal_id(own_id))
     if student is None:
         return prefill
-    student = child_of(actor, student_id=student.pk)
+    links = guardian_links(actor) if links is None else links
+    link = next((candidate for candidate in links if candidate.student_id == student.pk), None)
+    if link is None:
+        raise _not_their_child()
+    student = link.student
     pupil = student.person
     _put(prefill, "student.moet_code", student.moet_code, f"{pupil.full_name} ({student.moet_code})")
     _put(prefill, "student.full_name", pupil.full_name)
@@ -134,9 +163,7 @@ def resolve(actor: Actor, *, student: Student | None = None) -> Prefill:
         klass = membership.school_class
         _put(prefill, "student.current_grade", klass.grade.code, klass.grade.name)
         _put(prefill, "student.current_class", klass.name)
-    link = GuardianLink.objects.filter(student=student, guardian__user=user).first()
-    if link is not None:
-        _put(prefill, "guardian.relation", link.get_relation_display())
+    _put(prefill, "guardian.relation", link.get_relation_display())
     return prefill
 
 

@@ -2,7 +2,8 @@
 
 ``GET procedures/my-dossiers/`` (``?q=`` code or procedure, ``?state=``), ``GET procedures/my-dossiers/{code}/``;
 ``POST procedures/my-dossiers/`` (multipart: ``procedure`` key, ``student`` id, ``unit`` id, ``form`` a JSON object of
-answers, ``reused`` component names, and files in fields named ``component:<component name>``) submits;
+answers, ``reused`` component names, and files in fields named ``component:<component name>``) submits and answers
+201 with the code, state and tracking link (the detail is the ``GET``);
 ``POST .../{code}/supplement/`` (multipart ``note`` + ``component:<name>`` or ``component:__other__`` files),
 ``POST .../{code}/withdraw/`` (``reason``), ``POST .../{code}/rate/`` (``rating`` 1–5, ``comment``).
 Rows are those of ``DossierPolicy`` narrowed to the caller's own dossiers: anyone else's code answers 404.
@@ -15,7 +16,7 @@ import json
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.urls import URLPattern
+from django.urls import URLPattern, reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -31,7 +32,7 @@ from ..catalogue_store import procedure_from_data
 from ..models import Dossier, DossierEvent
 from ..selectors.citizen import form_answers
 from ..services import citizen as services
-from ..services.submission import submit_dossier
+from ..services.submission import submit_dossier, tracking_url
 
 FILE_PREFIX = "component:"
 
@@ -73,6 +74,26 @@ class MyDossierDetailSerializer(MyDossierSerializer):
         return [
             {"label": label, "value": text} for label, text in form_answers(procedure.application_form, obj.form_data)
         ]
+
+
+class SubmittedSerializer(serializers.Serializer):
+    """The answer to a submission: what the applicant needs next, from the dossier just stored (no query).
+    The full dossier is ``GET my-dossiers/{code}/``."""
+
+    code = serializers.CharField(help_text="Mã hồ sơ")
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="get_state_display")
+    submitted_at = serializers.DateTimeField()
+    fee_vnd = serializers.IntegerField()
+    bill_reference = serializers.CharField(allow_blank=True)
+    tracking_url = serializers.SerializerMethodField(help_text="Trang theo dõi hồ sơ")
+    url = serializers.SerializerMethodField(help_text="Địa chỉ API của hồ sơ")
+
+    def get_tracking_url(self, obj: Dossier) -> str:
+        return tracking_url(obj.code)
+
+    def get_url(self, obj: Dossier) -> str:
+        return reverse("procedures-my-dossier-detail", args=[obj.code])
 
 
 class SubmitSerializer(serializers.Serializer):
@@ -141,7 +162,7 @@ class MyDossierViewSet(PolicyScopedViewSet):
         fresh = self.get_queryset().get(pk=dossier.pk)
         return Response(MyDossierDetailSerializer(fresh).data, status=code)
 
-    @extend_schema(request=SubmitSerializer, responses={201: MyDossierDetailSerializer})
+    @extend_schema(request=SubmitSerializer, responses={201: SubmittedSerializer})
     def create(self, request: Request) -> Response:
         """Submit a dossier (multipart; files in fields named ``component:<component name>``)."""
         body = SubmitSerializer(data=request.data)
@@ -167,7 +188,8 @@ class MyDossierViewSet(PolicyScopedViewSet):
             student_id=body.validated_data.get("student"),
             reused_components=reused,
         )
-        return self._detail(dossier, status.HTTP_201_CREATED)
+        # A light answer: the detail (events, answers) is one GET away and would cost three queries here.
+        return Response(SubmittedSerializer(dossier).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=SupplementSerializer, responses={200: MyDossierDetailSerializer})
     @action(detail=True, methods=["post"])

@@ -5,13 +5,18 @@
 and the code, the dossier, its files, its first event, the fee bill and the audit event are written in one
 transaction: a refusal stores nothing and gives the day's sequence number back. The applicant is told the code and
 the tracking link only after the transaction commits.
-"""
+
+Cost: a submission reads the applicant's children once (one policy-scoped query, with pupil, person and school) and
+passes them to the pupil check, the prefill and the form validation; the receiving unit and its desk come from one
+query. Inside the transaction the rows are written first and the code (the unit's sequence row lock) and the audit
+event (the chain head lock) are taken last, so concurrent submissions queue on those locks only briefly."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -29,12 +34,12 @@ from .. import notifications, prefill
 from ..catalogue import ComponentForm, OnlineLevel, Procedure, ResultDelivery, SubmissionChannel
 from ..catalogue_store import procedure_from_data
 from ..forms_schema import FieldType, FormDefinition, normalise_phone, phone_errors, validate_submission
-from ..models import Dossier, DossierEvent, DossierFile, FileRole, ProcedureVersion
-from ..selectors.citizen import procedure_in_force, receiving_unit_for_school, receiving_units
+from ..models import Dossier, DossierEvent, DossierFile, FileRole, ProcedureVersion, ServiceDesk
+from ..selectors.citizen import procedure_in_force
 from ..states import INITIAL_STATE, ActorKind
 from ..uploads import CheckedFile, check_upload
 from ..workdays import VIETNAM_TIMEZONE
-from .codes import desk_for, next_code
+from .codes import desk_above, desk_for, next_code
 
 MAX_FILES_PER_COMPONENT = 10
 MAX_FILES_PER_DOSSIER = 30
@@ -64,7 +69,7 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
-def _tracking_url(code: str) -> str:
+def tracking_url(code: str) -> str:
     base = getattr(settings, "PUBLIC_BASE_URL", "")
     return f"{base}{reverse('procedures:dossier_track', args=[code])}"
 
@@ -84,15 +89,20 @@ def _version_in_force(procedure_key: str, day: dt.date) -> ProcedureVersion:
 
 
 def _student_for(
-    actor: Actor, *, counter: bool, student_id: int | None, moet_code: str | None
+    actor: Actor,
+    *,
+    counter: bool,
+    student_id: int | None,
+    moet_code: str | None,
+    children: Sequence[Student] = (),
 ) -> tuple[Student | None, dict[str, list[str]]]:
-    """The pupil the dossier is about: one of the applicant's children, or (at the counter) any pupil the desk
+    """The pupil the dossier is about: one of the applicant's ``children``, or (at the counter) any pupil the desk
     officer may see. A field error (never a hint that the pupil exists) for anything else."""
     if student_id is None and not moet_code:
         return None, {}
     if not counter:
         try:
-            return prefill.child_of(actor, student_id=student_id, moet_code=moet_code), {}
+            return prefill.child_of(actor, student_id=student_id, moet_code=moet_code, children=children), {}
         except NotPermitted as exc:
             return None, {"student": [exc.message]}
     qs = policy_for(Student).visible(actor).select_related("person", "school")
@@ -104,24 +114,27 @@ def _student_for(
 
 def _choose_unit(
     actor: Actor, *, unit: OrgUnit | None, student: Student | None, counter: bool, day: dt.date
-) -> OrgUnit:
+) -> tuple[OrgUnit, ServiceDesk]:
+    """The receiving unit (the one chosen, or the nearest above the pupil's school with a desk) and its desk of
+    ``day``, whose sequence numbers the dossier."""
     if unit is None and student is not None:
-        unit = receiving_unit_for_school(student.school, day=day)
-        if unit is None:
+        desk = desk_above(student.school, day)
+        if desk is None:
             raise ValidationFailed(
                 _("Chưa có Bộ phận Một cửa tiếp nhận hồ sơ của học sinh trường %(school)s.")
                 % {"school": student.school.name},
                 code="no_desk",
             )
-    if unit is None:
+        unit = desk.org_unit
+    elif unit is None:
         raise ValidationFailed(
             _("Vui lòng chọn cơ quan tiếp nhận hồ sơ."), code="unit_required", details={"unit": [_("Bắt buộc.")]}
         )
-    if not receiving_units(day=day).filter(pk=unit.pk).exists():
-        desk_for(unit, day)  # raises the "no desk" message naming the unit
+    else:
+        desk = desk_for(unit, day)  # raises the "no desk" message naming the unit
     if counter and not actor.can_in("dossier.receive", unit):
         raise NotPermitted(_("Bạn không có quyền tiếp nhận hồ sơ cho đơn vị này."))
-    return unit
+    return unit, desk
 
 
 def _check_files(
@@ -224,7 +237,12 @@ def submit_dossier(
     data = dict(form_data)
     pupil_key = prefill.student_field(definition)
     moet_code = str(data.get(pupil_key) or "").strip() if pupil_key else ""
-    student, student_problems = _student_for(actor, counter=counter, student_id=student_id, moet_code=moet_code or None)
+    # The applicant's children, read once (through the registry's policy) for the pupil, the prefill and the form.
+    links = [] if counter else prefill.guardian_links(actor)
+    children = prefill.children_of(actor, links=links)
+    student, student_problems = _student_for(
+        actor, counter=counter, student_id=student_id, moet_code=moet_code or None, children=children
+    )
     if student is not None and pupil_key:
         if moet_code and moet_code != student.moet_code:
             student_problems = {pupil_key: [_("Học sinh đã chọn không khớp với mã học sinh trong tờ khai.")]}
@@ -235,7 +253,7 @@ def submit_dossier(
     # The once-only principle: what the platform knows fills the form (never trusted from the page).
     prefilled: list[str] = []
     if definition is not None and not counter:
-        known = prefill.resolve(actor, student=student)
+        known = prefill.resolve(actor, student=student, links=links)
         data, prefilled = prefill.merge(definition, data, known)
 
     reusable = set(prefill.reusable_components(procedure, student))
@@ -252,7 +270,7 @@ def submit_dossier(
         for f in definition.fields:
             if f.type == FieldType.FILE and f.key in checked:
                 data[f.key] = ", ".join(c.filename for c in checked[f.key])
-        known_students = None if counter else [s.moet_code for s in prefill.children_of(actor)]
+        known_students = None if counter else [s.moet_code for s in children]
         try:
             cleaned = validate_submission(definition, data, known_students=known_students)
         except ValidationFailed as exc:
@@ -269,52 +287,58 @@ def submit_dossier(
         problems.setdefault("result_delivery", []).append(_("Hình thức nhận kết quả không hợp lệ."))
     if problems:
         raise _refuse_fields(problems)
-    receiving = _choose_unit(actor, unit=unit, student=student, counter=counter, day=day)
+    receiving, desk = _choose_unit(actor, unit=unit, student=student, counter=counter, day=day)
 
+    # Every row is built before the transaction. Inside it the dossier, its files and its first event are written
+    # first; the two places where concurrent writers queue — the day's sequence row of the unit (the code) and
+    # the audit chain head — are taken last, so they are held only for a few short statements before the commit.
     fee = procedure.fee.amount_vnd if procedure.fee else 0
+    dossier = Dossier(
+        # A placeholder no one else can see (the row is uncommitted) until the code is taken; unique by itself.
+        code=_placeholder_code(),
+        procedure=version,
+        org_unit=receiving,
+        channel=channel,
+        result_delivery=delivery,
+        state=INITIAL_STATE,
+        applicant=None if on_behalf else actor.user,
+        student=student,
+        form_data={key: _json_ready(value) for key, value in cleaned.items()},
+        prefilled_fields=prefilled,
+        submitted_at=now,
+        fully_online=channel == SubmissionChannel.ONLINE and procedure.online_level == OnlineLevel.FULL,
+        fee_vnd=fee,
+        **applicant,
+    )
+    rows, stored = _file_rows(dossier, checked, actor)
+    rows += [_reused_row(dossier, name, student, actor, now) for name in sorted(reused)]
+    first_event = DossierEvent(
+        dossier=dossier,
+        action="",
+        from_state="",
+        to_state=INITIAL_STATE,
+        actor=actor.user,
+        actor_kind=ActorKind.DESK if counter else ActorKind.CITIZEN,
+        at=now,
+        note=_("Nộp hồ sơ trực tuyến") if channel == SubmissionChannel.ONLINE else _("Nhận hồ sơ tại Bộ phận Một cửa"),
+    )
     with transaction.atomic():
-        code = next_code(receiving, now)
-        dossier = Dossier.objects.create(
-            code=code,
-            procedure=version,
-            org_unit=receiving,
-            channel=channel,
-            result_delivery=delivery,
-            state=INITIAL_STATE,
-            applicant=None if on_behalf else actor.user,
-            student=student,
-            form_data={key: _json_ready(value) for key, value in cleaned.items()},
-            prefilled_fields=prefilled,
-            submitted_at=now,
-            fully_online=channel == SubmissionChannel.ONLINE and procedure.online_level == OnlineLevel.FULL,
-            fee_vnd=fee,
-            **applicant,
-        )
-        stored = _store_files(dossier, checked, actor, digitised=False)
-        for name in sorted(reused):
-            _store_reused(dossier, name, student, actor, now)
-        DossierEvent.objects.create(
-            dossier=dossier,
-            action="",
-            from_state="",
-            to_state=INITIAL_STATE,
-            actor=actor.user,
-            actor_kind=ActorKind.DESK if counter else ActorKind.CITIZEN,
-            at=now,
-            note=_("Nộp hồ sơ trực tuyến")
-            if channel == SubmissionChannel.ONLINE
-            else _("Nhận hồ sơ tại Bộ phận Một cửa"),
-        )
+        dossier.save(force_insert=True)
+        DossierFile.objects.bulk_create(rows)
+        first_event.save(force_insert=True)
+        dossier.code = next_code(receiving, now, desk=desk)
+        update = ["code"]
         if fee > 0:
             dossier.bill_reference = _issue_bill(actor, dossier, procedure)
-            dossier.save(update_fields=["bill_reference"])
+            update.append("bill_reference")
+        Dossier.objects.filter(pk=dossier.pk).update(**{name: getattr(dossier, name) for name in update})
         audit.record(
             actor=actor.user,
             action="dossier.submit",
             obj=dossier,
             org_unit=receiving,
             after={
-                "code": code,
+                "code": dossier.code,
                 "procedure": version.key,
                 "procedure_version": version.version,
                 "channel": channel,
@@ -327,9 +351,12 @@ def submit_dossier(
                 "bill_reference": dossier.bill_reference,
             },
         )
-        dossier_id = dossier.pk
-        transaction.on_commit(lambda: notify_submitted(dossier_id))
+        transaction.on_commit(lambda: notify_submitted(dossier))
     return dossier
+
+
+def _placeholder_code() -> str:
+    return f"~{secrets.token_hex(16)}"
 
 
 def _applicant(
@@ -374,6 +401,37 @@ def _applicant(
     }
 
 
+def _file_rows(
+    dossier: Dossier,
+    checked: Mapping[str, list[CheckedFile]],
+    actor: Actor,
+    *,
+    role: str = FileRole.COMPONENT,
+    digitised: bool = False,
+) -> tuple[list[DossierFile], list[dict[str, Any]]]:
+    """The rows of checked files (not saved) and their description for the audit event."""
+    rows: list[DossierFile] = []
+    stored: list[dict[str, Any]] = []
+    for component, files in checked.items():
+        for f in files:
+            rows.append(
+                DossierFile(
+                    dossier=dossier,
+                    role=role,
+                    component=component,
+                    filename=f.filename,
+                    content_type=f.content_type,
+                    size=f.size,
+                    sha256=f.sha256,
+                    content=f.content,
+                    digitised=digitised,
+                    uploaded_by=actor.user,
+                )
+            )
+            stored.append({"component": component, "filename": f.filename, "sha256": f.sha256, "size": f.size})
+    return rows, stored
+
+
 def _store_files(
     dossier: Dossier,
     checked: Mapping[str, list[CheckedFile]],
@@ -382,26 +440,13 @@ def _store_files(
     role: str = FileRole.COMPONENT,
     digitised: bool = False,
 ) -> list[dict[str, Any]]:
-    stored = []
-    for component, files in checked.items():
-        for f in files:
-            DossierFile.objects.create(
-                dossier=dossier,
-                role=role,
-                component=component,
-                filename=f.filename,
-                content_type=f.content_type,
-                size=f.size,
-                sha256=f.sha256,
-                content=f.content,
-                digitised=digitised,
-                uploaded_by=actor.user,
-            )
-            stored.append({"component": component, "filename": f.filename, "sha256": f.sha256, "size": f.size})
+    """Store checked files of a saved dossier in one statement; their description for the audit event."""
+    rows, stored = _file_rows(dossier, checked, actor, role=role, digitised=digitised)
+    DossierFile.objects.bulk_create(rows)
     return stored
 
 
-def _store_reused(dossier: Dossier, name: str, student: Student | None, actor: Actor, now: dt.datetime) -> None:
+def _reused_row(dossier: Dossier, name: str, student: Student | None, actor: Actor, now: dt.datetime) -> DossierFile:
     """A component taken from platform data: a reference the handler follows, not a copy of the record."""
     source = prefill.REUSABLE_FOR_STUDENT[name]
     reference = {
@@ -412,7 +457,7 @@ def _store_reused(dossier: Dossier, name: str, student: Student | None, actor: A
         "taken_at": now.isoformat(),
     }
     content = json.dumps(reference, ensure_ascii=False, sort_keys=True).encode()
-    DossierFile.objects.create(
+    return DossierFile(
         dossier=dossier,
         role=FileRole.COMPONENT,
         component=name,
@@ -449,14 +494,16 @@ def _issue_bill(actor: Actor, dossier: Dossier, procedure: Procedure) -> str:
     return str(bill.reference)
 
 
-def notify_submitted(dossier_id: int) -> None:
-    """Tell the applicant the code and where to follow the dossier (after commit)."""
-    dossier = Dossier.objects.select_related("procedure").get(pk=dossier_id)
+def notify_submitted(dossier: Dossier | int) -> None:
+    """Tell the applicant the code and where to follow the dossier (after commit). The dossier just stored is
+    passed as it is (its procedure loaded): reading it again would only cost a query."""
+    if not isinstance(dossier, Dossier):
+        dossier = Dossier.objects.select_related("procedure").get(pk=dossier)
     subject = _("Hồ sơ %(code)s") % {"code": dossier.code}
     body = _("Hồ sơ «%(procedure)s» đã được nộp, mã hồ sơ %(code)s. Theo dõi tình trạng hồ sơ tại: %(url)s") % {
         "procedure": dossier.procedure.name,
         "code": dossier.code,
-        "url": _tracking_url(dossier.code),
+        "url": tracking_url(dossier.code),
     }
     if dossier.fee_vnd and dossier.bill_reference:
         body += " " + _("Lệ phí %(amount)s đồng; mã thanh toán %(reference)s.") % {

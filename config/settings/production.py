@@ -2,10 +2,10 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_str
+from config.env import env_bool, env_int, env_str
 
 from .base import *  # noqa: F403
-from .base import DEBUG, DEMO_SECRET_KEY, SECRET_KEY
+from .base import DATABASES, DEBUG, DEMO_SECRET_KEY, SECRET_KEY
 
 if SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 40:
     raise ImproperlyConfigured("SECRET_KEY must be set to a private value of at least 40 characters in production.")
@@ -23,3 +23,8 @@ SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
 SECURE_HSTS_SECONDS = 3600
 SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Keep database connections between requests (a new PostgreSQL connection costs more than a light request);
+# DB_CONN_MAX_AGE=0 goes back to one connection per request, e.g. behind a transaction-pooling proxy.
+DATABASES["default"]["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

@@ -51,8 +51,7 @@ def notify_applicant(dossier: Dossier, subject: str, body: str) -> list[DossierN
             log.exception("Could not send %s about dossier %s", channel, dossier.code)
             continue
         sent.append(
-            DossierNotification.objects.create(
-                dossier=dossier, channel=channel, recipient=recipient, subject=subject[:255], body=body
-            )
+            DossierNotification(dossier=dossier, channel=channel, recipient=recipient, subject=subject[:255], body=body)
         )
-    return sent
+    # One insert for both copies (this runs after the dossier's commit, in a transaction of its own).
+    return DossierNotification.objects.bulk_create(sent)

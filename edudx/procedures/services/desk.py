@@ -149,7 +149,8 @@ def overdue_warnings_send(*, now: dt.datetime | None = None) -> WarningRun:
         run.dossiers += 1
         with transaction.atomic():
             dossier = (
-                Dossier.objects.select_for_update()
+                # Lock the dossier row only: PostgreSQL cannot lock the nullable side of the handler's outer join.
+                Dossier.objects.select_for_update(of=("self",))
                 .select_related("procedure", "org_unit", "handler")
                 .filter(pk=dossier_id)
                 .first()

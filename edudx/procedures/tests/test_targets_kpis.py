@@ -276,3 +276,14 @@ def test_period_from_filters():
     for bad in (("2026-13-01", ""), ("2026-03-31", "2026-03-01"), ("2020-01-01", "2026-01-01")):
         with pytest.raises(ValidationFailed):
             period_from(*bad, today=today)
+
+
+def test_a_component_sent_again_as_a_supplement_still_counts_as_digitised(world):
+    # The applicant's first file is superseded by the one sent on request; the dossier stays digitised.
+    unit = world.authority
+    resent = make_dossier(unit, processed="2026-03-06", issued="2026-03-06", component={"superseded": True})
+    add_file(resent, FileRole.SUPPLEMENT)
+    not_resent = make_dossier(unit, processed="2026-03-06", issued="2026-03-06", component={"superseded": True})
+    got = measures(targets_report(actor=leader(world), period=MARCH, now=NOW))
+    assert got["tthc.digitised"] == Measure(1, 2)
+    assert not not_resent.files.filter(role__in=[FileRole.COMPONENT, FileRole.SUPPLEMENT], superseded=False).exists()

@@ -9,9 +9,11 @@ Vietnamese message; passing a ``float`` is a programming error and raises ``Type
 
 from __future__ import annotations
 
+import bisect
 import decimal
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -521,6 +523,242 @@ def title_candidate(
         return None
     high = sum(1 for v in year_averages.values() if validate_score(v, rules) >= rules.title_excellent_score)
     return Tt22Title.EXCELLENT if high >= rules.title_excellent_count else Tt22Title.GOOD
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# TT22/2021 — the same rules in whole score steps, for a whole class at once
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StepRules:
+    """A TT22 rule set's numbers as whole counts of its score step (a tenth of a point), for computing the results
+    of many students with ``int`` arithmetic instead of ``Decimal``.
+
+    Scores, averages and thresholds are ``int`` steps: 8.3 is 83. Every function below gives what its Decimal
+    counterpart gives for the same valid input (the results tests compare them over many random inputs, ties
+    included). Averages round half-up with integer division when the rule set rounds half-up over non-negative
+    scores with positive weights (``exact``); any other rounding goes through the Decimal rules. A threshold t
+    becomes the least whole step not below it, so ``steps >= threshold`` decides exactly as ``score >= t``.
+    Inputs are taken as valid: the caller has checked every score against the rule set's range and step.
+    """
+
+    rules: Tt22RuleSet
+    scale: int  # steps per point: 10 for a step of 0.1
+    low: int  # the score bounds in steps
+    high: int
+    exact: bool  # the integer formulas round as the rule set does
+    level_rows: tuple[tuple[Tt22Level, int, int, int, int], ...]  # (level, each ≥, how many, of ≥, Chưa đạt ≤)
+    count_thresholds: tuple[int, ...]  # the rows' "of ≥" thresholds, sorted
+    reference_ranks: tuple[int, ...]  # ranks of ``adjustment_reference_levels``
+    title_excellent: int
+    decimals: tuple[Decimal, ...]  # position ``steps - low``: the Decimal the rules give (83 → Decimal("8.3"))
+    # ĐTBmcn of the pairs of semester averages met so far (a few thousand at most): a class's pupils share many.
+    year_averages: dict[tuple[int, int], int] = field(default_factory=dict, compare=False, repr=False)
+
+    def decimal(self, steps: int) -> Decimal:
+        return self.decimals[steps - self.low]
+
+
+def _steps_at_least(value: Decimal, scale: int) -> int:
+    """The least whole number of steps not below ``value``."""
+    return int((value * scale).to_integral_value(rounding=decimal.ROUND_CEILING))
+
+
+@functools.lru_cache(maxsize=16)
+def step_rules(rules: Tt22RuleSet) -> StepRules | None:
+    """``rules`` in whole steps, or None when its step does not divide one point and its score bounds."""
+    if not (rules.score_step.is_finite() and rules.score_step > 0):
+        return None
+    scale_value = 1 / rules.score_step
+    low_value, high_value = rules.score_min * scale_value, rules.score_max * scale_value
+    if any(v != v.to_integral_value() for v in (scale_value, low_value, high_value)) or low_value > high_value:
+        return None
+    scale, low, high = int(scale_value), int(low_value), int(high_value)
+    weights = (
+        rules.regular_weight,
+        rules.midterm_weight,
+        rules.final_weight,
+        rules.semester_1_weight,
+        rules.semester_2_weight,
+    )
+    level_rows = tuple(
+        (
+            row.level,
+            _steps_at_least(row.every_scored_at_least, scale),
+            row.scored_count,
+            _steps_at_least(row.scored_count_at_least, scale),
+            row.comment_not_passed_at_most,
+        )
+        for row in rules.learning_level_rules
+    )
+    return StepRules(
+        rules=rules,
+        scale=scale,
+        low=low,
+        high=high,
+        # floor((2n + d) / 2d) is half-up only for n ≥ 0 and d > 0.
+        exact=rules.score_rounding == decimal.ROUND_HALF_UP and low >= 0 and all(w > 0 for w in weights),
+        level_rows=level_rows,
+        count_thresholds=tuple(sorted({row[3] for row in level_rows})),
+        reference_ranks=tuple(level_rank(level) for level in rules.adjustment_reference_levels),
+        title_excellent=_steps_at_least(rules.title_excellent_score, scale),
+        decimals=tuple(round_score(Decimal(s) * rules.score_step, rules) for s in range(low, high + 1)),
+    )
+
+
+def semester_average_steps(
+    *, regular_total: int, regular_count: int, midterm: int, final: int, steps: StepRules
+) -> int:
+    """``semester_average`` of valid scores in steps: the regular scores' total and count (at least one), the
+    mid-term and the end-of-term score."""
+    r = steps.rules
+    numerator = regular_total * r.regular_weight + midterm * r.midterm_weight + final * r.final_weight
+    denominator = regular_count * r.regular_weight + r.midterm_weight + r.final_weight
+    if steps.exact:
+        return (2 * numerator + denominator) // (2 * denominator)  # half-up: floor(n / d + 1/2)
+    quotient = _DIVISION_CONTEXT.divide(Decimal(numerator) * r.score_step, denominator)
+    return int(round_score(quotient, r) * steps.scale)
+
+
+def semester_averages_steps(sums: Iterable[tuple[int, int, int, int]], *, steps: StepRules) -> list[int]:
+    """``semester_average_steps`` of many sheets at once, each given as (regular total, regular count, mid-term,
+    end-of-term): a class's thousands of averages without a call each."""
+    r = steps.rules
+    if not steps.exact:
+        return [
+            semester_average_steps(regular_total=total, regular_count=count, midterm=midterm, final=final, steps=steps)
+            for total, count, midterm, final in sums
+        ]
+    regular_weight, midterm_weight, final_weight = r.regular_weight, r.midterm_weight, r.final_weight
+    averages = []
+    for total, count, midterm, final in sums:
+        denominator = count * regular_weight + midterm_weight + final_weight
+        numerator = total * regular_weight + midterm * midterm_weight + final * final_weight
+        averages.append((2 * numerator + denominator) // (2 * denominator))  # half-up, as above
+    return averages
+
+
+def year_average_steps(*, semester_1: int, semester_2: int, steps: StepRules) -> int:
+    """``year_average`` of two valid semester averages in steps."""
+    known = steps.year_averages.get((semester_1, semester_2))
+    if known is None:
+        known = steps.year_averages[(semester_1, semester_2)] = _year_average_steps(semester_1, semester_2, steps)
+    return known
+
+
+def _year_average_steps(semester_1: int, semester_2: int, steps: StepRules) -> int:
+    r = steps.rules
+    numerator = semester_1 * r.semester_1_weight + semester_2 * r.semester_2_weight
+    denominator = r.semester_1_weight + r.semester_2_weight
+    if steps.exact:
+        return (2 * numerator + denominator) // (2 * denominator)
+    quotient = _DIVISION_CONTEXT.divide(Decimal(numerator) * r.score_step, denominator)
+    return int(round_score(quotient, r) * steps.scale)
+
+
+def _level_steps(lowest: int | None, counts: list[int], not_passed: int, steps: StepRules) -> Tt22Level:
+    """The first row of the table met: ``lowest`` is the lowest average (None: no scored subject), ``counts`` how
+    many averages reach each row's ``scored_count_at_least``, ``not_passed`` how many comment subjects are CĐ."""
+    for (level, each_at_least, count, _at_least, not_passed_at_most), found in zip(
+        steps.level_rows, counts, strict=True
+    ):
+        if not_passed <= not_passed_at_most and (lowest is None or lowest >= each_at_least) and found >= count:
+            return level
+    return steps.rules.learning_level_fallback
+
+
+def _best_rank_steps(lowest: int | None, counts: list[int], not_passed: int, steps: StepRules) -> int:
+    """The best rank among the rows met (and the fallback): a bound for any situation no better than this one."""
+    best = level_rank(steps.rules.learning_level_fallback)
+    for (level, each_at_least, count, _at_least, not_passed_at_most), found in zip(
+        steps.level_rows, counts, strict=True
+    ):
+        if not_passed <= not_passed_at_most and (lowest is None or lowest >= each_at_least) and found >= count:
+            best = min(best, level_rank(level))
+    return best
+
+
+def learning_level_steps(
+    *, scored: Mapping[str, int], commented: Mapping[str, CommentResult], steps: StepRules
+) -> LearningLevelResult:
+    """``learning_level`` of valid averages in steps (subject code → steps) and comment results already read."""
+    r = steps.rules
+    values = sorted(scored.values())
+    lowest = values[0] if values else None
+    counts = [len(values) - bisect.bisect_left(values, row[3]) for row in steps.level_rows]
+    not_passed = sum(1 for result in commented.values() if result != CommentResult.PASSED)
+    computed = _level_steps(lowest, counts, not_passed, steps)
+    if r.adjustment_mode == AdjustmentMode.NONE:
+        return LearningLevelResult(level=computed, computed_level=computed)
+    computed_rank = level_rank(computed)
+    references = steps.reference_ranks
+    if not references or computed_rank - min(references) < r.adjustment_min_drop:
+        return LearningLevelResult(level=computed, computed_level=computed)
+
+    # No counterfactual does better than every count one more with the lowest average gone, or one comment
+    # subject fewer Chưa đạt (a row met stays met as the lowest average and the counts rise): when even the best
+    # level those could give is less than ``adjustment_min_drop`` above the computed one, no subject lowered it.
+    high = steps.high
+    best_rank = _best_rank_steps(
+        values[1] if len(values) > 1 else high, [found + 1 for found in counts], not_passed, steps
+    )
+    if not_passed and r.adjustment_counts_comment_subjects:
+        best_rank = min(best_rank, _best_rank_steps(lowest, counts, not_passed - 1, steps))
+    if computed_rank - best_rank < r.adjustment_min_drop:
+        return LearningLevelResult(level=computed, computed_level=computed)
+
+    # The counterfactuals in the order ``learning_level`` weighs them: each scored subject at the maximum score,
+    # then each comment subject Đạt. Raising one average moves only the lowest average (when it was the lowest)
+    # and the counts of the thresholds it was below, so scores alike in both respects give the same level.
+    raised: dict[tuple[bool, int], Tt22Level] = {}
+    counterfactuals: list[tuple[Tt22Level, str]] = []
+    for code, score in scored.items():
+        alike = (score == lowest, bisect.bisect_right(steps.count_thresholds, score))
+        level = raised.get(alike)
+        if level is None:
+            others_lowest = (values[1] if len(values) > 1 else None) if score == lowest else lowest
+            raised_counts = [
+                found - (score >= row[3]) + (high >= row[3])
+                for found, row in zip(counts, steps.level_rows, strict=True)
+            ]
+            raised_lowest = high if others_lowest is None else min(others_lowest, high)
+            level = raised[alike] = _level_steps(raised_lowest, raised_counts, not_passed, steps)
+        counterfactuals.append((level, code))
+    if r.adjustment_counts_comment_subjects and not_passed:
+        passed_one_more = _level_steps(lowest, counts, not_passed - 1, steps)
+        counterfactuals += [
+            (passed_one_more, code) for code, result in commented.items() if result != CommentResult.PASSED
+        ]
+    best: tuple[Tt22Level, str] | None = None
+    for unlowered, code in counterfactuals:
+        if unlowered not in r.adjustment_reference_levels:
+            continue
+        if computed_rank - level_rank(unlowered) < r.adjustment_min_drop:
+            continue
+        if best is None or level_rank(unlowered) < level_rank(best[0]):
+            best = (unlowered, code)
+    if best is None:
+        return LearningLevelResult(level=computed, computed_level=computed)
+    unlowered, code = best
+    if r.adjustment_mode == AdjustmentMode.RAISE_ONE:
+        adjusted = TT22_LEVELS_BEST_FIRST[computed_rank - 1]
+    else:
+        adjusted = TT22_LEVELS_BEST_FIRST[level_rank(unlowered) + 1]
+    return LearningLevelResult(level=adjusted, computed_level=computed, adjusted_for_subject=code)
+
+
+def title_candidate_steps(
+    *, year_conduct: Tt22Level | str, year_learning: Tt22Level | str, year_averages: Mapping[str, int], steps: StepRules
+) -> Tt22Title | None:
+    """``title_candidate`` with the year averages in steps."""
+    r = steps.rules
+    if not r.titles_awarded:
+        return None
+    if not (level_at_least(year_conduct, r.title_min_conduct) and level_at_least(year_learning, r.title_min_learning)):
+        return None
+    high = sum(1 for v in year_averages.values() if v >= steps.title_excellent)
+    return Tt22Title.EXCELLENT if high >= r.title_excellent_count else Tt22Title.GOOD
 
 
 # ---------------------------------------------------------------------------------------------------------------

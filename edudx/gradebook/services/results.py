@@ -2,9 +2,11 @@
 
 ``compute_class_results`` reads the class's locked sheets with a fixed number of queries and applies the pure rules
 of ``rules.py`` under the rule-set version the sheets were opened with. For TT22 the database sums each student's
-scores per subject sheet (one aggregate query per class; Python computes the averages from the exact sums in
-Decimal, and a sheet holding a value the rules would refuse is read cell by cell so the same error is raised); TT27
-sheets are read cell by cell. It stores one ``SubjectResult`` per student and subject and one ``YearResult`` per
+scores per subject sheet (two aggregate queries per class, scored and comment sheets); Python computes the averages
+and levels from the exact sums in whole score steps (``rules.StepRules``, the Decimal rules' answers), and a sheet
+holding a value the sums cannot stand for is read cell by cell and goes through the Decimal rules, which refuse
+what they refuse. TT27 sheets are read cell by cell. The class's small reads are compiled once per process
+(``_Read``) and rows are written with prepared statements; only the rows that changed are written. It stores one ``SubjectResult`` per student and subject and one ``YearResult`` per
 student, each explaining its decision in ``details``. With semester I locked alone only the semester-I fields are
 filled; the year fields need both semesters locked. Computing is idempotent (same cells, same rows, no audit event
 for an unchanged student) and all-or-nothing.
@@ -17,13 +19,15 @@ principal's decision on titles (``confirm_title``) and the class's recognition o
 
 from __future__ import annotations
 
+import inspect
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Context, Decimal
+from decimal import Decimal
 from typing import Any, cast
 
 from django.db import connection, connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +58,7 @@ from ..models import (
     SubjectResult,
     YearResult,
 )
+from ..rules import StepRules
 from ..rulesets import Tt22RuleSet, Tt27RuleSet
 from .locking import is_principal_of, may_lock
 
@@ -98,8 +103,14 @@ SUBJECT_FIELDS = (
     "test_score",
 )
 AUDITED_YEAR_FIELDS = YEAR_FIELDS[:-2]  # not the comment nor the explanation
-# As in ``rules``: divisions by the formulas' denominators exact to far more digits than the half-up rounding needs.
-_DIVISION_CONTEXT = Context(prec=60)
+# A year result before any rule: every audited field empty, then the comment.
+_EMPTY_YEAR: dict[str, Any] = {
+    **{f: "" for f in AUDITED_YEAR_FIELDS},
+    "learning_adjusted": False,
+    "completes_level": False,
+    "absences": 0,
+    "homeroom_comment": "",
+}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -131,10 +142,231 @@ def _require(allowed: bool, message: str) -> None:
 
 
 def locked_semesters(school_class: SchoolClass, *, for_update: bool = False) -> set[int]:
-    rows = ClassSemesterLock.objects.filter(school_class=school_class, locked=True)
-    if for_update:
-        rows = rows.select_for_update()
-    return {row.semester for row in rows}
+    read = _read_locks_for_update if for_update else _read_locks
+    return {semester for (semester,) in read(school_class=school_class.pk)}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reads of a fixed shape
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: list[Any]
+    slots: dict[int, tuple[str, type]]  # position in params → (parameter, type of the value there)
+    converters: list[tuple[int, Any, Any, bool]]  # (column, converter functions, expression, unshared)
+
+
+class _Read:
+    """A read whose shape never changes, compiled by the ORM once per database and then run as plain SQL.
+
+    Computing a class makes a dozen small reads, and compiling each through the ORM costs several times running
+    it. ``build`` takes one ``int`` keyword per parameter and returns a ``values_list`` queryset; it is compiled
+    once with placeholder numbers, and each call runs the kept SQL with the placeholders replaced by the values
+    given. Columns go through the same database converters as the ORM's (Decimal, bool, datetime, JSON), each
+    distinct raw value converted once per call, except the columns named in ``unshared`` (values that callers may
+    change, such as a JSON explanation), converted for each row.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet[Any]], *, unshared: tuple[str, ...] = ()) -> None:
+        self.build = build
+        self.parameters = tuple(inspect.signature(build).parameters)
+        self.unshared = unshared
+        self.compiled: dict[tuple[str, str], _Compiled] = {}
+
+    def _compile(self, db: BaseDatabaseWrapper) -> _Compiled:
+        # Numbers within every integer column's range (the ORM treats an out-of-range value as matching nothing).
+        placeholders = {name: 31001 + index for index, name in enumerate(self.parameters)}
+        queryset = self.build(**placeholders)
+        compiler = queryset.query.get_compiler(connection=db)
+        sql, params = compiler.as_sql()
+        # A parameter may come typed for its column (PostgreSQL: Int2 for a small integer); it is typed alike.
+        slots = {
+            position: (name, type(value))
+            for position, value in enumerate(params)
+            for name, placeholder in placeholders.items()
+            if isinstance(value, int) and not isinstance(value, bool) and value == placeholder
+        }
+        if sorted(name for name, _type in slots.values()) != sorted(self.parameters):
+            raise AssertionError(f"each parameter of a fixed-shape read must appear once: {sql}")
+        names = list(queryset.query.values_select)
+        found = compiler.get_converters([expression for expression, _sql, _alias in compiler.select])
+        converters = [
+            (position, functions, expression, position < len(names) and names[position] in self.unshared)
+            for position, (functions, expression) in sorted(found.items())
+        ]
+        return _Compiled(sql, list(params), slots, converters)
+
+    def __call__(self, **values: int) -> list[tuple[Any, ...]]:
+        db = connection
+        key = (db.alias, db.vendor)
+        compiled = self.compiled.get(key)
+        if compiled is None:
+            compiled = self.compiled[key] = self._compile(db)
+        sql, converters = compiled.sql, compiled.converters
+        arguments = list(compiled.params)
+        for position, (name, kind) in compiled.slots.items():
+            arguments[position] = values[name] if kind is int else kind(values[name])
+        with db.cursor() as cursor:
+            cursor.execute(sql, arguments)
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+        if not converters or not rows:
+            return rows
+        # Column by column: the distinct raw values of a shared column are converted once, then looked up.
+        columns: list[Any] = list(zip(*rows, strict=True))
+        for position, functions, expression, unshared in converters:
+            convert = _converter(functions, expression, db, memoised=False)
+            column = columns[position]
+            memo: dict[Any, Any] | None = None
+            if not unshared:
+                try:
+                    memo = {raw: convert(raw) for raw in set(column)}
+                except TypeError:  # an unhashable raw value
+                    memo = None
+            if memo is None:
+                columns[position] = [convert(raw) for raw in column]
+            else:
+                columns[position] = [memo[raw] for raw in column]
+        return list(zip(*columns, strict=True))
+
+
+def _converter(
+    functions: list[Callable[..., Any]], expression: Any, db: BaseDatabaseWrapper, *, memoised: bool = True
+) -> Callable[[Any], Any]:
+    """A column's database converters as one function; ``memoised``, each distinct raw value is converted once
+    (the values are then shared between rows: Decimal, str, int, bool, datetime, or JSON only read). ``None``
+    stays ``None``."""
+
+    def run(raw: Any) -> Any:
+        if raw is None:
+            return None
+        for function in functions:
+            raw = function(raw, expression, db)
+        return raw
+
+    if not memoised:
+        return run
+    memo: dict[Any, Any] = {None: None}
+
+    def convert(raw: Any) -> Any:
+        try:
+            return memo[raw]
+        except KeyError:
+            memo[raw] = value = run(raw)
+            return value
+        except TypeError:  # an unhashable raw value
+            return run(raw)
+
+    return convert
+
+
+def _raw_rows(queryset: QuerySet[Any], *names: str) -> tuple[list[tuple[Any, ...]], list[Callable[[Any], Any]]]:
+    """The rows of ``queryset.values_list(*names)`` as the database returns them, with one converter per column
+    (``_converter``; ``_unchanged`` for a column without converters), for reads whose shape varies."""
+    compiler = queryset.values_list(*names).query.get_compiler(using=queryset.db)
+    sql, params = compiler.as_sql()
+    found = compiler.get_converters([expression for expression, _sql, _alias in compiler.select])
+    db = connections[queryset.db]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+    converters: list[Callable[[Any], Any]] = []
+    for position in range(len(names)):
+        if position in found:
+            functions, expression = found[position]
+            converters.append(_converter(functions, expression, db))
+        else:
+            converters.append(_unchanged)
+    return rows, converters
+
+
+def _unchanged(raw: Any) -> Any:
+    return raw
+
+
+def _locks_of_class(school_class: int) -> QuerySet[Any]:
+    return ClassSemesterLock.objects.filter(school_class_id=school_class, locked=True).values_list("semester")
+
+
+def _locks_for_update(school_class: int) -> QuerySet[Any]:
+    return (
+        ClassSemesterLock.objects.filter(school_class_id=school_class, locked=True)
+        .select_for_update()
+        .values_list("semester")
+    )
+
+
+def _sheets_of_class(school_class: int, semester_at_most: int) -> QuerySet[Any]:
+    # The rule set version comes with each sheet: its stored data is decoded once per process (``rules_of``).
+    return ScoreSheet.objects.filter(school_class_id=school_class, semester__lte=semester_at_most).values_list(
+        "pk", "subject_id", "kind", "semester", "columns", "rule_set_id", "rule_set__circular",
+        "rule_set__code", "rule_set__version", "rule_set__created_at",
+    )  # fmt: skip
+
+
+def _students_of_class(school_class: int) -> QuerySet[Any]:
+    return (
+        Student.objects.filter(memberships__school_class_id=school_class, memberships__left_on__isnull=True)
+        .order_by("person__search_name", "pk")
+        .values_list("pk", "person__full_name")
+    )
+
+
+def _one_student_of_class(school_class: int, student: int) -> QuerySet[Any]:
+    return _students_of_class(school_class).filter(pk=student)
+
+
+def _curriculum_of_grade(grade: int) -> QuerySet[Any]:
+    # As ``curriculum.grade_subjects``: the grade's subjects in their order.
+    return (
+        GradeSubject.objects.filter(grade_id=grade)
+        .order_by("order")
+        .values_list("subject_id", "kind", "subject__code", "subject__name")
+    )
+
+
+def _homeroom_cells_of_class(school_class: int, semester_at_most: int) -> QuerySet[Any]:
+    return (
+        ScoreCell.objects.filter(
+            sheet__school_class_id=school_class,
+            sheet__kind=SheetKind.HOMEROOM,
+            sheet__semester__lte=semester_at_most,
+            column__in=_HOMEROOM_COLUMNS,
+        )
+        .exclude(value="")
+        .values_list("sheet_id", "student_id", "column", "value", "number")
+    )
+
+
+def _year_results_of_class(school_class: int) -> QuerySet[Any]:
+    return YearResult.objects.filter(school_class_id=school_class).values_list(*_YEAR_ATTNAMES)
+
+
+def _subject_results_of_class(school_class: int) -> QuerySet[Any]:
+    return SubjectResult.objects.filter(school_class_id=school_class).values_list(
+        "pk", "student_id", "subject_id", "retest", "rule_set_id", *SUBJECT_FIELDS
+    )
+
+
+def _year_result_ids_of_class(school_class: int) -> QuerySet[Any]:
+    return YearResult.objects.filter(school_class_id=school_class).values_list("student_id", "pk")
+
+
+_ABSENCE_COLUMNS = ("vang_cp", "vang_kp")  # excused and unexcused sessions
+_HOMEROOM_COLUMNS = ("rl", "nx", *_ABSENCE_COLUMNS)
+_YEAR_ATTNAMES = tuple(f.attname for f in YearResult._meta.concrete_fields)
+_read_locks = _Read(_locks_of_class)
+_read_locks_for_update = _Read(_locks_for_update)
+_read_sheets = _Read(_sheets_of_class)
+_read_students = _Read(_students_of_class)
+_read_one_student = _Read(_one_student_of_class)
+_read_curriculum = _Read(_curriculum_of_grade)
+_read_homeroom_cells = _Read(_homeroom_cells_of_class)
+_read_year_results = _Read(_year_results_of_class, unshared=("details",))
+_read_subject_results = _Read(_subject_results_of_class)
+_read_year_result_ids = _Read(_year_result_ids_of_class)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -143,11 +375,6 @@ def locked_semesters(school_class: SchoolClass, *, for_update: bool = False) -> 
 
 CellMap = dict[str, tuple[str, Decimal | None]]  # column → (value, number)
 _NO_CELLS: CellMap = {}
-# Per (student, subject sheet), over the non-empty cells of the sheet's regular columns (tx…) and of gk and ck:
-# (sum of the regular scores in steps, how many regular scores, gk in steps, ck in steps, non-empty values,
-# values "dat"). A step is the rule set's score step (0.1): sums of whole steps are exact on every engine.
-SheetSums = tuple[int, int, int | None, int | None, int, int]
-_NO_SUMS: SheetSums = (0, 0, None, None, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -159,6 +386,7 @@ class SubjectPlan:
     name: str
     scored: bool
     sheets: tuple[tuple[int, int | None, tuple[str, ...], tuple[str, ...]], ...]  # (semester, sheet, codes, tx)
+    year_sheets: tuple[int, int] | None = None  # both semesters' sheets, each with its columns
 
 
 @dataclass
@@ -167,16 +395,24 @@ class ClassData:
 
     school_class: SchoolClass
     circular: Circular
-    version: RuleSetVersion
+    version: RuleSetVersion  # without its data
     rules: Tt22RuleSet | Tt27RuleSet
     semesters: tuple[int, ...]
-    subjects: list[GradeSubject]
-    sheets: dict[tuple[int | None, int], ScoreSheet]  # (subject id or None for homeroom, semester) → sheet
-    students: list[Student]
+    plans: list[SubjectPlan]  # the curriculum subjects in their order
+    sheets: dict[tuple[int | None, int], tuple[int, tuple[str, ...]]]  # (subject or None, semester) → (id, codes)
+    students: list[tuple[int, str]]  # (id, full name) in the order of names
     cells: dict[tuple[int, int], CellMap] = field(default_factory=dict)  # (student, sheet) → cells
-    sums: dict[tuple[int, int], SheetSums] = field(default_factory=dict)  # TT22 subject sheets: (student, sheet)
-    comment_memo: dict[tuple[int, int], CommentResult] = field(default_factory=dict)
-    plans: list[SubjectPlan] = field(default_factory=list)
+    # TT22 subject sheets summed in the database (``_load_tt22_sums``), by student and sheet: ĐTBmhk in steps of a
+    # scored sheet (None: incomplete), (values, Đạt) of a comment sheet.
+    averages: dict[int, dict[int, int | None]] = field(default_factory=dict)
+    comment_counts: dict[int, dict[int, tuple[int, int]]] = field(default_factory=dict)
+    odd_students: set[int] = field(default_factory=set)  # with a subject sheet read cell by cell
+    # (student, sheet) of scored sheets complete but without any regular column: the rules refuse them.
+    no_regular: set[tuple[int, int]] = field(default_factory=set)
+    steps: StepRules | None = None
+    texts: tuple[str, ...] = ()  # ``steps.decimals`` as text
+    absences: dict[int, int] = field(default_factory=dict)  # TT22: student → sessions missed in the semesters
+    memo: dict[Any, Any] = field(default_factory=dict)  # answers of pure rules that depend on a few values
     common_details: dict[str, Any] = field(default_factory=dict)  # the same for every student of the class
 
     @property
@@ -187,119 +423,77 @@ class ClassData:
         sheet = self.sheets.get((subject_id, semester))
         if sheet is None:
             return _NO_CELLS
-        return self.cells.get((student_id, sheet.pk), _NO_CELLS)
+        return self.cells.get((student_id, sheet[0]), _NO_CELLS)
 
-    def sheet_codes(self, subject_id: int | None, semester: int) -> list[str]:
+    def sheet_codes(self, subject_id: int | None, semester: int) -> tuple[str, ...]:
         sheet = self.sheets.get((subject_id, semester))
-        return [c["code"] for c in sheet.columns] if sheet is not None else []
+        return sheet[1] if sheet is not None else ()
 
 
-def _raw_rows(queryset: QuerySet[Any], *names: str) -> tuple[list[tuple[Any, ...]], list[Callable[[Any], Any]]]:
-    """The rows of ``queryset.values_list(*names)`` as the database returns them, with one converter per column.
-
-    The ORM applies each column's database converters to every row (on SQLite a score is a float turned into a
-    Decimal, about a microsecond each) for reads of many thousand rows. Each converter returned here runs the same
-    converters once per distinct raw value: the converted values (Decimal, str, int) are immutable, so rows may
-    share them. ``None`` stays ``None``.
-    """
-    compiler = queryset.values_list(*names).query.get_compiler(using=queryset.db)
-    sql, params = compiler.as_sql()
-    found = compiler.get_converters([expression for expression, _sql, _alias in compiler.select])
-    connection = connections[queryset.db]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows: list[tuple[Any, ...]] = cursor.fetchall()
-
-    def memoised(functions: list[Callable[..., Any]], expression: Any) -> Callable[[Any], Any]:
-        memo: dict[Any, Any] = {None: None}
-
-        def convert(raw: Any) -> Any:
-            try:
-                return memo[raw]
-            except KeyError:
-                pass
-            except TypeError:  # an unhashable raw value: convert it every time
-                return run(raw)
-            memo[raw] = value = run(raw)
-            return value
-
-        def run(raw: Any) -> Any:
-            for function in functions:
-                raw = function(raw, expression, connection)
-            return raw
-
-        return convert
-
-    converters = [memoised(*found[position]) if position in found else _unchanged for position in range(len(names))]
-    return rows, converters
-
-
-def _unchanged(raw: Any) -> Any:
-    return raw
-
-
-def _values(queryset: QuerySet[Any], *names: str) -> list[tuple[Any, ...]]:
-    """``queryset.values_list(*names)`` as plain tuples, converted as ``_raw_rows`` explains."""
-    rows, converters = _raw_rows(queryset, *names)
-    for position, convert in enumerate(converters):
-        if convert is not _unchanged:
-            rows = [(*row[:position], convert(row[position]), *row[position + 1 :]) for row in rows]
-    return rows
-
-
-def _load(school_class: SchoolClass, semesters: tuple[int, ...], only: Student | None = None) -> ClassData:
-    # The rule set version is read once below, not decoded again with each of the class's sheets.
-    sheets = list(ScoreSheet.objects.filter(school_class=school_class, semester__in=semesters))
-    versions = {s.rule_set_id for s in sheets}
+def _load(school_class: SchoolClass, semesters: tuple[int, ...], only: int | None = None) -> ClassData:
+    last = max(semesters)
+    sheets = _read_sheets(school_class=school_class.pk, semester_at_most=last)
     if not sheets:
         raise ValidationFailed(_("Lớp chưa có sổ điểm nào trong học kì đã khoá."), code="no_sheets")
-    if len(versions) > 1:
+    if len({row[5] for row in sheets}) > 1:
         raise ValidationFailed(
             _("Các sổ điểm của lớp dùng những phiên bản bộ quy tắc khác nhau; không thể tính kết quả chung."),
             code="mixed_rule_sets",
         )
-    version = RuleSetVersion.objects.get(pk=sheets[0].rule_set_id)
-    students_qs = Student.objects.filter(
-        memberships__school_class=school_class, memberships__left_on__isnull=True
-    ).select_related("person")
-    if only is not None:
-        students_qs = students_qs.filter(pk=only.pk)
-    students = list(students_qs.order_by("person__search_name", "pk"))
-    subjects = grade_subjects(school_class)
-    by_key = {(s.subject_id if s.kind == SheetKind.SUBJECT else None, s.semester): s for s in sheets}
+    _id, _subject, _kind, _semester, _columns, version_id, circular, code, number, created_at = sheets[0]
+    # The version without its data, enough for ``rules_of`` (which keeps each version's decoded rule set).
+    version = RuleSetVersion(id=version_id, circular=circular, code=code, version=number, created_at=created_at)
+    if only is None:
+        students = _read_students(school_class=school_class.pk)
+    else:
+        students = _read_one_student(school_class=school_class.pk, student=only)
+    by_key = {
+        (subject_id if kind == SheetKind.SUBJECT else None, semester): (pk, tuple(c["code"] for c in columns))
+        for pk, subject_id, kind, semester, columns, *_version in sheets
+    }
     plans = []
-    for entry in subjects:
+    for subject_id, kind, code, name in _read_curriculum(grade=school_class.grade_id):
         per_semester = []
         for semester in semesters:
-            sheet = by_key.get((entry.subject_id, semester))
-            codes = tuple(c["code"] for c in sheet.columns) if sheet is not None else ()
+            sheet = by_key.get((subject_id, semester))
+            codes = sheet[1] if sheet is not None else ()
             regular = tuple(c for c in codes if c.startswith("tx"))
-            per_semester.append((semester, sheet.pk if sheet is not None else None, codes, regular))
-        plans.append(
-            SubjectPlan(
-                subject_id=entry.subject_id,
-                code=entry.subject.code,
-                name=entry.subject.name,
-                scored=entry.kind == SubjectKind.SCORED,
-                sheets=tuple(per_semester),
-            )
-        )
+            per_semester.append((semester, sheet[0] if sheet is not None else None, codes, regular))
+        pair = None
+        if len(per_semester) == 2 and per_semester[0][2] and per_semester[1][2]:
+            first_sheet, second_sheet = per_semester[0][1], per_semester[1][1]
+            if first_sheet is not None and second_sheet is not None:
+                pair = (first_sheet, second_sheet)
+        plans.append(SubjectPlan(subject_id, code, name, kind == SubjectKind.SCORED, tuple(per_semester), pair))
     data = ClassData(
         school_class=school_class,
         circular=circular_for(school_class),
         version=version,
         rules=rules_of(version),
         semesters=semesters,
-        subjects=subjects,
-        sheets=by_key,
-        students=students,
         plans=plans,
+        sheets={key: value for key, value in by_key.items() if key[1] in semesters},
+        students=students,
     )
-    student_ids = [s.pk for s in students]
+    student_ids = [pk for pk, _name in students]
     if data.circular == Circular.TT22_2021 and isinstance(data.rules, Tt22RuleSet):
-        _load_tt22_cells(data, [s.pk for s in sheets if s.kind == SheetKind.HOMEROOM], student_ids)
+        steps = rules.step_rules(data.rules)
+        if steps is None:
+            raise AssertionError("the rule set's score step must divide 1 and the score bounds")
+        data.steps = steps
+        data.texts = tuple(str(value) for value in steps.decimals)
+        wanted = set(student_ids)
+        absences = data.absences
+        for sheet_id, student_id, column, value, number in _read_homeroom_cells(
+            school_class=school_class.pk, semester_at_most=last
+        ):
+            if student_id in wanted:
+                data.cells.setdefault((student_id, sheet_id), {})[column] = (value, number)
+                if number is not None and column in _ABSENCE_COLUMNS:  # as ``_absences`` counts them
+                    absences[student_id] = absences.get(student_id, 0) + int(number)
+        _load_tt22_sums(data, student_ids)
     else:
-        data.cells = _read_cells([s.pk for s in sheets], student_ids)
+        data.cells = _read_cells([pk for pk, _name in data.sheets.values()], student_ids)
     return data
 
 
@@ -333,143 +527,224 @@ def _read_cells(
 # TT22: subject sheets summed in the database
 # ---------------------------------------------------------------------------------------------------------------
 
-_HOMEROOM_COLUMNS = ("rl", "nx", "vang_cp", "vang_kp")
-# A stored number counts as a whole number of steps when it is this close to one (SQLite keeps scores as floats:
-# 8.3 × 10 = 83.00000000000001, and the ORM itself rounds what it reads to one decimal); compared squared.
-_STEP_TOLERANCE_SQUARED = 1e-6
+# A stored score counts as a whole number of steps when it is this close to one (SQLite keeps scores as floats:
+# 8.3 × 10 = 83.00000000000001; the ORM itself rounds what it reads to one decimal).
+_STEP_TOLERANCE = Decimal("0.001")
 
-_SUMS_SQL = """
-SELECT t.sheet_id, t.student_id,
-       SUM(CASE WHEN t.part = 1 AND t.units IS NOT NULL THEN t.units ELSE 0 END),
-       SUM(CASE WHEN t.part = 1 AND t.units IS NOT NULL THEN 1 ELSE 0 END),
-       MAX(CASE WHEN t.part = 2 THEN t.units END),
-       MAX(CASE WHEN t.part = 3 THEN t.units END),
+# Per (sheet, student), over the non-empty numbers of a scored sheet's regular columns (tx…), gk and ck: which
+# columns are there (one bit each), the scores in whole steps packed into one integer (regular scores added up in
+# the low bits, gk and ck above) and whether any score is out of range or not a whole step.
+# Only these few aggregates run per cell: the averages are computed in Python from the exact sums. The constants
+# of the expressions ({bits}, {scale}, …) are written in as literals (see ``_literal``): SQLite evaluates an
+# expression over a bound parameter markedly slower, once per cell.
+_SCORED_SQL = """
+SELECT c.{sheet}, c.{student},
+       {presence},
+       SUM((CAST(ROUND(c.{number} * {scale}) AS BIGINT) - {low}) * CASE c.{column} {packing} ELSE 1 END),
+       MAX(CASE WHEN c.{number} < {minimum} OR c.{number} > {maximum}
+                  OR ABS(c.{number} * {scale} - ROUND(c.{number} * {scale})) > {tolerance} THEN 1 ELSE 0 END)
+FROM {table} c
+WHERE c.{sheet} IN ({sheets}){one_student} AND c.{value} <> '' AND c.{number} IS NOT NULL AND c.{column} IN ({columns})
+GROUP BY c.{sheet}, c.{student}
+"""
+# Per (sheet, student) of a comment sheet, over the non-empty values of its regular columns, gk and ck: which
+# columns are there (only when the sheets differ in their columns: otherwise none but the sheet's own are read),
+# how many values, how many are Đạt and how many are neither Đạt nor Chưa đạt.
+_COMMENT_SQL = """
+SELECT c.{sheet}, c.{student},
+       {presence},
        COUNT(*),
-       SUM(CASE WHEN t.value = %s THEN 1 ELSE 0 END),
-       SUM(CASE WHEN t.value IN (%s, %s) THEN 0 ELSE 1 END),
-       MIN(t.units),
-       MAX(t.units),
-       SUM((t.scaled - t.units) * (t.scaled - t.units))
-FROM (
-    SELECT c.{sheet} AS sheet_id, c.{student} AS student_id, c.{value} AS value,
-           CASE WHEN c.{column} = 'gk' THEN 2 WHEN c.{column} = 'ck' THEN 3 WHEN {regular} THEN 1 ELSE 0 END AS part,
-           c.{number} * %s AS scaled,
-           CAST(ROUND(c.{number} * %s) AS INTEGER) AS units
-    FROM {table} c
-    WHERE c.{sheet} IN ({sheets}){students} AND c.{value} <> '' AND c.{column} IN ({columns})
-) t
-WHERE t.part > 0
-GROUP BY t.sheet_id, t.student_id
+       SUM(CASE WHEN c.{value} = {passed} THEN 1 ELSE 0 END),
+       SUM(CASE WHEN c.{value} IN ({passed}, {not_passed}) THEN 0 ELSE 1 END)
+FROM {table} c
+WHERE c.{sheet} IN ({sheets}){one_student} AND c.{value} <> '' AND c.{column} IN ({columns})
+GROUP BY c.{sheet}, c.{student}
 """
 
 
-def _whole(value: Any) -> int:
-    """An aggregate of whole steps as an int (the drivers give int; a float or Decimal must be whole)."""
-    if isinstance(value, int):
-        return value
-    whole = int(value)
-    if whole != value:
-        raise AssertionError(f"an aggregate of whole score steps is not whole: {value!r}")
-    return whole
+def _literal(value: int | Decimal | str) -> str:
+    """An SQL literal for an ``int``, a finite ``Decimal`` or a code of letters, digits and underscores (column
+    codes, Đ/CĐ); any other value is refused (ValueError), so nothing else is ever written into a statement."""
+    if type(value) is int:
+        return str(value)
+    if isinstance(value, Decimal) and value.is_finite():
+        return str(value)
+    if isinstance(value, str) and value and all(c.isascii() and (c.isalnum() or c == "_") for c in value):
+        return f"'{value}'"
+    raise ValueError(f"not a safe SQL literal: {value!r}")
 
 
-def _load_tt22_cells(data: ClassData, homeroom_sheet_ids: list[int], student_ids: list[int]) -> None:
-    """Sum the subject sheets of a TT22 class in one query per class; read the homeroom cells as they are.
+def _sheet_bits(sheets: list[tuple[int, tuple[str, ...]]]) -> tuple[dict[str, int], dict[int, tuple[int, int]]]:
+    """One bit per column code (the regular codes of every sheet, then gk and ck) and, per sheet, the bits of a
+    complete student (its own regular codes, gk and ck) with how many of them are regular."""
+    codes = sorted({c for _sheet, regular in sheets for c in regular})
+    bits = {code: 1 << index for index, code in enumerate([*codes, "gk", "ck"])}
+    per_sheet = {}
+    for sheet_id, regular in sheets:
+        full = bits["gk"] | bits["ck"]
+        for code in regular:
+            full |= bits[code]
+        per_sheet[sheet_id] = (full, len(set(regular)))
+    return bits, per_sheet
 
-    Each (student, subject sheet) becomes ``SheetSums``. A group holding a value the sums cannot stand for (a
-    score out of range or not a whole step, a comment result other than Đ/CĐ) has its cells read one by one into
-    ``data.cells`` instead, so the rules see and refuse exactly what they would have refused.
+
+def _load_tt22_sums(data: ClassData, student_ids: list[int]) -> None:
+    """Sum the subject sheets of a TT22 class in the database: two queries per class, scored and comment sheets.
+
+    A scored (student, sheet) becomes its ĐTBmhk in whole steps (``data.averages``; None when a score is
+    missing), a comment one its counts of values and of Đạt (``data.comment_counts``). A group holding a value the
+    sums cannot stand for (a score out of range or not a whole step, a comment result other than Đ/CĐ, a cell of a
+    column its sheet does not have) has its cells read one by one into ``data.cells`` instead, so the rules see and
+    refuse exactly what they would have refused.
     """
-    r = data.rules
-    assert isinstance(r, Tt22RuleSet)
-    data.cells = _read_cells(homeroom_sheet_ids, student_ids, _HOMEROOM_COLUMNS)
-    by_regular: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    sheet_ids: list[int] = []
+    steps = data.steps
+    assert steps is not None
+    r = steps.rules
+    scored: list[tuple[int, tuple[str, ...]]] = []
+    commented: list[tuple[int, tuple[str, ...]]] = []
     for plan in data.plans:
         for _semester, sheet_id, _codes, regular in plan.sheets:
             if sheet_id is not None:
-                sheet_ids.append(sheet_id)
-                if regular:
-                    by_regular[regular].append(sheet_id)
-    if not sheet_ids or not student_ids:
+                (scored if plan.scored else commented).append((sheet_id, regular))
+    if not student_ids:
         return
-    scale = 1 / r.score_step
-    low, high = r.score_min * scale, r.score_max * scale
-    if any(v != v.to_integral_value() for v in (scale, low, high)):
-        raise AssertionError("the rule set's score step must divide 1 and the score bounds")
     # The sheets' cells are read by the leading column of the (sheet, student, column) index; the groups of pupils
     # no longer in the class are simply never looked up (filtering them here would make SQLite probe the index
-    # once per sheet, pupil and column, several times slower).
-    one_student = len(student_ids) == 1
+    # once per sheet, pupil and column, several times slower). One pupil (a recomputation) is filtered.
+    one_student = student_ids[0] if len(student_ids) == 1 else None
+    wanted = set(student_ids)
+    odd: set[tuple[int, int]] = set()
+    if scored:
+        bits, expected = _sheet_bits(scored)
+        # Regular scores add up in the low bits; gk and ck sit above them, each field wide enough for its sums.
+        # Scores are counted from the lowest valid one (0 under TT22) so that every field is non-negative.
+        width = ((steps.high - steps.low) * (len(bits) + 1)).bit_length()
+        field_mask = (1 << width) - 1
+        packing = {"gk": 1 << width, "ck": 1 << (2 * width)}
+        rows = _run_sums(
+            _SCORED_SQL,
+            scored,
+            bits,
+            one_student,
+            packing=packing,
+            scale=steps.scale,
+            low=steps.low,
+            minimum=r.score_min,
+            maximum=r.score_max,
+            tolerance=_STEP_TOLERANCE,
+        )
+        complete: list[tuple[int, int]] = []  # (student, sheet) of the sums below, averaged at once
+        sums: list[tuple[int, int, int, int]] = []
+        for sheet_id, student_id, present, packed, refused in rows:
+            if student_id not in wanted:
+                continue
+            full, regular_count = expected[sheet_id]
+            if refused or present & ~full:
+                odd.add((student_id, sheet_id))  # a score out of range or between steps, a cell of another column
+                continue
+            per_student = data.averages.get(student_id)
+            if per_student is None:
+                per_student = data.averages[student_id] = {}
+            if present != full:
+                per_student[sheet_id] = None
+            elif not regular_count:
+                per_student[sheet_id] = None
+                data.no_regular.add((student_id, sheet_id))
+            else:
+                packed = int(packed)
+                complete.append((student_id, sheet_id))
+                sums.append(
+                    (
+                        (packed & field_mask) + steps.low * regular_count,
+                        regular_count,
+                        ((packed >> width) & field_mask) + steps.low,
+                        (packed >> (2 * width)) + steps.low,
+                    )
+                )
+        for (student_id, sheet_id), average in zip(
+            complete, rules.semester_averages_steps(sums, steps=steps), strict=True
+        ):
+            data.averages[student_id][sheet_id] = average
+    if commented:
+        bits, expected = _sheet_bits(commented)
+        alike = len({regular for _sheet, regular in commented}) == 1
+        rows = _run_sums(
+            _COMMENT_SQL,
+            commented,
+            bits,
+            one_student,
+            presence=not alike,
+            passed=str(CommentResult.PASSED),
+            not_passed=str(CommentResult.NOT_PASSED),
+        )
+        for sheet_id, student_id, present, filled, passed, unknown in rows:
+            if student_id not in wanted:
+                continue
+            if present & ~expected[sheet_id][0] or unknown:
+                odd.add((student_id, sheet_id))
+                continue
+            counts = data.comment_counts.get(student_id)
+            if counts is None:
+                counts = data.comment_counts[student_id] = {}
+            counts[sheet_id] = (int(filled), int(passed))
+    if odd:
+        cells = _read_cells(sorted({k[1] for k in odd}), sorted({k[0] for k in odd}))
+        data.cells.update((key, cells.get(key, _NO_CELLS)) for key in odd)
+        data.odd_students.update(student_id for student_id, _sheet in odd)
+
+
+def _run_sums(
+    template: str,
+    sheets: list[tuple[int, tuple[str, ...]]],
+    bits: dict[str, int],
+    one_student: int | None,
+    packing: dict[str, int] | None = None,
+    presence: bool = True,
+    **constants: int | Decimal | str,
+) -> list[tuple[Any, ...]]:
     meta = ScoreCell._meta
     quote = connection.ops.quote_name
 
-    def name(field: str) -> str:
-        return quote(cast(models.Field[Any, Any], meta.get_field(field)).column)
+    def name(field_name: str) -> str:
+        return quote(cast(models.Field[Any, Any], meta.get_field(field_name)).column)
 
-    def marks(count: int) -> str:
-        return ", ".join(["%s"] * count)
+    # The CASE expressions come first in the statement; a code that cannot be a literal is bound there instead.
+    params: list[Any] = []
 
-    regular_sql = " OR ".join(
-        f"(c.{name('sheet')} IN ({marks(len(ids))}) AND c.{name('column')} IN ({marks(len(codes))}))"
-        for codes, ids in by_regular.items()
-    )
-    regular_params: list[Any] = [p for codes, ids in by_regular.items() for p in (*ids, *codes)]
-    all_columns = sorted({c for codes in by_regular for c in codes} | {"gk", "ck"})
-    sql = _SUMS_SQL.format(
+    def cases(mapping: dict[str, int]) -> str:
+        parts = []
+        for code, value in mapping.items():
+            try:
+                parts.append(f"WHEN {_literal(code)} THEN {_literal(value)}")
+            except ValueError:
+                parts.append(f"WHEN %s THEN {_literal(value)}")
+                params.append(code)
+        return " ".join(parts)
+
+    # Only quoted names, placeholders and checked literals are formatted in; the sheets, the pupil and the column
+    # codes of the WHERE clause are bound parameters.
+    template = template.replace("{presence}", "SUM(CASE c.{column} {bits} END)" if presence else "0")
+    sql = template.format(
         table=quote(meta.db_table),
         sheet=name("sheet"),
         student=name("student"),
         column=name("column"),
         value=name("value"),
         number=name("number"),
-        regular=regular_sql or "1 = 0",
-        sheets=marks(len(sheet_ids)),
-        students=f" AND c.{name('student')} = %s" if one_student else "",
-        columns=marks(len(all_columns)),
+        bits=cases(bits) if presence else "",
+        packing=cases(packing or {}),
+        sheets=", ".join(["%s"] * len(sheets)),
+        one_student=f" AND c.{name('student')} = %s" if one_student is not None else "",
+        columns=", ".join(["%s"] * len(bits)),
+        **{key: _literal(value) for key, value in constants.items()},
     )
-    params: list[Any] = [
-        str(CommentResult.PASSED),
-        str(CommentResult.PASSED),
-        str(CommentResult.NOT_PASSED),
-        *regular_params,
-        int(scale),
-        int(scale),
-        *sheet_ids,
-        *(student_ids if one_student else ()),
-        *all_columns,
-    ]
-    scored_sheets = {sid for plan in data.plans if plan.scored for _s, sid, _c, _r in plan.sheets if sid is not None}
-    sums: dict[tuple[int, int], SheetSums] = {}
-    odd: set[tuple[int, int]] = set()
-    wanted = set(student_ids)
+    params += [sheet_id for sheet_id, _regular in sheets]
+    if one_student is not None:
+        params.append(one_student)
+    params += list(bits)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    lowest, highest = int(low), int(high)
-    for sheet_id, student_id, regular_units, regular_count, gk, ck, filled, passed, unknown, least, most, off in rows:
-        key = (student_id, sheet_id)
-        if sheet_id in scored_sheets:
-            odd_values = least is not None and (least < lowest or most > highest or off > _STEP_TOLERANCE_SQUARED)
-        else:
-            odd_values = unknown > 0
-        if odd_values:
-            if student_id in wanted:
-                odd.add(key)
-            continue
-        # Sums and counts of whole steps come back as int from SQLite and PostgreSQL; anything else must be whole.
-        sums[key] = (
-            regular_units if type(regular_units) is int else _whole(regular_units),
-            regular_count if type(regular_count) is int else _whole(regular_count),
-            gk if gk is None or type(gk) is int else _whole(gk),
-            ck if ck is None or type(ck) is int else _whole(ck),
-            filled if type(filled) is int else _whole(filled),
-            passed if type(passed) is int else _whole(passed),
-        )
-    data.sums = sums
-    if odd:
-        cells = _read_cells(sorted({k[1] for k in odd}), sorted({k[0] for k in odd}))
-        data.cells.update((key, cells.get(key, _NO_CELLS)) for key in odd)
+        return cast(list[tuple[Any, ...]], cursor.fetchall())
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -479,8 +754,8 @@ def _load_tt22_cells(data: ClassData, homeroom_sheet_ids: list[int], student_ids
 
 @dataclass
 class StudentOutcome:
-    year: dict[str, Any]
-    subjects: dict[int, dict[str, Any]]  # subject id → SubjectResult fields
+    year: dict[str, Any]  # YEAR_FIELDS
+    subjects: dict[int, tuple[Any, ...]]  # subject id → SubjectResult values in SUBJECT_FIELDS order
 
 
 def _value(cells: CellMap, code: str) -> str:
@@ -495,7 +770,7 @@ def _absences(data: ClassData, student_id: int) -> int:
     total = 0
     for semester in data.semesters:
         cells = data.student_cells(student_id, None, semester)
-        for code in ("vang_cp", "vang_kp"):
+        for code in _ABSENCE_COLUMNS:
             number = _number(cells, code)
             total += int(number) if number is not None else 0
     return total
@@ -533,182 +808,252 @@ def _tt22_common(data: ClassData, r: Tt22RuleSet) -> dict[str, Any]:
             "rule_set": f"{data.version.code} v{data.version.version}",
             "circular": str(data.circular),
             "thresholds": _tt22_thresholds(r),
-            "scored_subjects": [e.subject.code for e in data.subjects if e.kind == SubjectKind.SCORED],
-            "comment_subjects": [e.subject.code for e in data.subjects if e.kind != SubjectKind.SCORED],
+            "scored_subjects": [p.code for p in data.plans if p.scored],
+            "comment_subjects": [p.code for p in data.plans if not p.scored],
         }
     return data.common_details
 
 
-def _semester_average(
-    regular_units: int, regular_count: int, midterm_units: int, final_units: int, r: Tt22RuleSet
-) -> Decimal:
-    """``rules.semester_average`` of scores given as sums of whole steps (already checked valid in the database).
+def _comment_result(filled: int, passed: int, r: Tt22RuleSet) -> CommentResult:
+    """``rules.comment_subject_semester_result`` of ``filled`` Đ/CĐ values of which ``passed`` are Đ."""
+    values = [CommentResult.PASSED] * passed + [CommentResult.NOT_PASSED] * (filled - passed)
+    return rules.comment_subject_semester_result(values, rules=r)
 
-    The same formula, exact sums and division context: the regular scores' total, the mid-term and the final
-    score are the same Decimal values the rule would add up, so the rounded average is the same.
-    """
-    if regular_count == 0:  # the rule refuses an average without regular scores
-        return rules.semester_average(
-            regular_scores=[], midterm=midterm_units * r.score_step, final=final_units * r.score_step, rules=r
-        )
-    step = r.score_step
-    numerator = (
-        regular_units * step * r.regular_weight
-        + midterm_units * step * r.midterm_weight
-        + final_units * step * r.final_weight
+
+def _semester_average_of_cells(cells: CellMap, regular_codes: tuple[str, ...], steps: StepRules) -> int | None:
+    """ĐTBmhk in steps of a sheet read cell by cell, with the Decimal rules (None: a score is missing)."""
+    regular = [_number(cells, c) for c in regular_codes]
+    midterm, final = _number(cells, "gk"), _number(cells, "ck")
+    if midterm is None or final is None or any(v is None for v in regular):
+        return None
+    value = rules.semester_average(
+        regular_scores=[v for v in regular if v is not None],
+        midterm=midterm,
+        final=final,
+        rules=steps.rules,
+        required_count=len(regular_codes),
     )
-    denominator = regular_count * r.regular_weight + r.midterm_weight + r.final_weight
-    return rules.round_score(_DIVISION_CONTEXT.divide(numerator, denominator), r)
+    return int(value * steps.scale)
 
 
-def _comment_semester_result(
-    filled: int, passed: int, r: Tt22RuleSet, memo: dict[tuple[int, int], CommentResult]
-) -> CommentResult:
-    """``rules.comment_subject_semester_result`` of ``filled`` Đ/CĐ values of which ``passed`` are Đ (the rule
-    depends on nothing else, so the class keeps one answer per pair in ``memo``)."""
-    try:
-        return memo[filled, passed]
-    except KeyError:
-        values = [CommentResult.PASSED] * passed + [CommentResult.NOT_PASSED] * (filled - passed)
-        memo[filled, passed] = result = rules.comment_subject_semester_result(values, rules=r)
-        return result
+def _tt22_student(data: ClassData, sid: int, previous: YearResult | None, retests: dict[int, str]) -> StudentOutcome:
+    """One student's subject averages and results, semester and year levels, conduct, promotion and title.
 
-
-def _tt22_student(
-    data: ClassData, student: Student, previous: YearResult | None, retests: dict[int, str]
-) -> StudentOutcome:
-    r = data.rules
-    assert isinstance(r, Tt22RuleSet)
-    sid = student.pk
-    cells_of = data.cells
-    sums_of = data.sums
+    Averages are whole steps (``rules.StepRules``) from the class's sums; a sheet whose cells the sums could not
+    stand for is computed from its cells with the Decimal rules, which refuse what they refuse.
+    """
+    steps = data.steps
+    assert steps is not None
+    r = steps.rules
+    decimals, low = steps.decimals, steps.low  # steps - low → the Decimal average
+    has_year = data.has_year
+    memo = data.memo  # answers of the comment rules, which depend on a few values only
+    averages = data.averages.get(sid, {})
+    comment_counts = data.comment_counts.get(sid, {})
+    # Sheets read cell by cell (see ``_load_tt22_sums``), for this student only when there are any.
+    cells_of = data.cells if sid in data.odd_students else None
     missing: list[str] = []
     incomplete_semesters: set[int] = set()
-    subjects: dict[int, dict[str, Any]] = {}
-    sem_scored: dict[int, dict[str, Decimal]] = {1: {}, 2: {}}
-    sem_comments: dict[int, dict[str, CommentResult]] = {1: {}, 2: {}}
-    year_scored: dict[str, Decimal] = {}
+    subjects: dict[int, tuple[Any, ...]] = {}
+    sem_scored: tuple[dict[str, int], dict[str, int]] = ({}, {})
+    sem_comments: tuple[dict[str, CommentResult], dict[str, CommentResult]] = ({}, {})
+    year_scored: dict[str, int] = {}
     year_comments: dict[str, CommentResult] = {}
-    subject_codes: dict[int, str] = {}
     for plan in data.plans:
-        subject_codes[plan.subject_id] = plan.code
-        scored = plan.scored
-        row: dict[str, Any] = {
-            "semester_1": None,
-            "semester_2": None,
-            "year": None,
-            "test_score": None,
-            "semester_1_result": "",
-            "semester_2_result": "",
-            "year_result": "",
-            "kind": SubjectKind.SCORED if scored else SubjectKind.COMMENT,
-        }
-        for semester, sheet_id, codes, regular_codes in plan.sheets:
-            if not codes:
-                missing.append(_("%(subject)s HK%(sem)s: chưa có sổ") % {"subject": plan.name, "sem": semester})
-                incomplete_semesters.add(semester)
+        code = plan.code
+        pair = plan.year_sheets if has_year and cells_of is None else None
+        if pair is not None:
+            # The usual case, both semesters summed in the database: the same steps as below, without the checks.
+            first_sheet, second_sheet = pair
+            if plan.scored:
+                first, second = averages.get(first_sheet), averages.get(second_sheet)
+                if first is not None and second is not None:
+                    sem_scored[0][code] = first
+                    sem_scored[1][code] = second
+                    year_steps = rules.year_average_steps(semester_1=first, semester_2=second, steps=steps)
+                    year_scored[code] = year_steps
+                    subjects[plan.subject_id] = (
+                        SubjectKind.SCORED,
+                        decimals[first - low],
+                        decimals[second - low],
+                        decimals[year_steps - low],
+                        "",
+                        "",
+                        "",
+                        None,
+                    )
+                    continue
+            else:
+                both = (comment_counts.get(first_sheet, (0, 0)), comment_counts.get(second_sheet, (0, 0)))
+                known = memo.get(both)
+                if known is None:  # the comment rules depend on these counts only
+                    pair_results = (_comment_result(*both[0], r), _comment_result(*both[1], r))
+                    texts = (str(pair_results[0]), str(pair_results[1]))
+                    year_of_pair = rules.comment_subject_year_result(semester_1=texts[0], semester_2=texts[1], rules=r)
+                    known = memo[both] = (pair_results, texts, year_of_pair, str(year_of_pair))
+                pair_results, texts, year_of_pair, year_text = known
+                sem_comments[0][code], sem_comments[1][code] = pair_results
+                year_comments[code] = year_of_pair
+                subjects[plan.subject_id] = (SubjectKind.COMMENT, None, None, None, *texts, year_text, None)
                 continue
-            key = (sid, sheet_id if sheet_id is not None else 0)
-            cells = cells_of.get(key) if sheet_id is not None else _NO_CELLS
-            if cells is None:  # summed in the database (the usual case)
-                regular_units, regular_count, midterm_units, final_units, filled, passed = sums_of.get(key, _NO_SUMS)
-                if scored:
-                    if midterm_units is None or final_units is None or regular_count != len(regular_codes):
-                        missing.append(_("%(subject)s HK%(sem)s") % {"subject": plan.name, "sem": semester})
-                        incomplete_semesters.add(semester)
-                        continue
-                    average = _semester_average(regular_units, regular_count, midterm_units, final_units, r)
-                    row[f"semester_{semester}"] = average
-                    sem_scored[semester][plan.code] = average
+        if plan.scored:
+            found: list[int | None] = [None, None]
+            for semester, sheet_id, codes, regular_codes in plan.sheets:
+                if not codes or sheet_id is None:
+                    missing.append(_("%(subject)s HK%(sem)s: chưa có sổ") % {"subject": plan.name, "sem": semester})
+                    incomplete_semesters.add(semester)
+                    continue
+                cells = cells_of.get((sid, sheet_id)) if cells_of is not None else None
+                if cells is None:  # summed in the database (the usual case)
+                    average = averages.get(sheet_id)
+                    if (sid, sheet_id) in data.no_regular:  # the rule refuses an average without regular scores
+                        rules.semester_average(regular_scores=[], midterm=Decimal(0), final=Decimal(0), rules=r)
                 else:
-                    comment = _comment_semester_result(filled, passed, r, data.comment_memo)
-                    row[f"semester_{semester}_result"] = str(comment)
-                    sem_comments[semester][plan.code] = comment
-                continue
-            if scored:
-                regular = [_number(cells, c) for c in regular_codes]
-                midterm, final = _number(cells, "gk"), _number(cells, "ck")
-                if midterm is None or final is None or any(v is None for v in regular):
+                    average = _semester_average_of_cells(cells, regular_codes, steps)
+                if average is None:
                     missing.append(_("%(subject)s HK%(sem)s") % {"subject": plan.name, "sem": semester})
                     incomplete_semesters.add(semester)
                     continue
-                average = rules.semester_average(
-                    regular_scores=[v for v in regular if v is not None],
-                    midterm=midterm,
-                    final=final,
-                    rules=r,
-                    required_count=len(regular_codes),
-                )
-                row[f"semester_{semester}"] = average
-                sem_scored[semester][plan.code] = average
-            else:
-                values = [v for v in (_value(cells, c) for c in (*regular_codes, "gk", "ck")) if v]
-                comment = rules.comment_subject_semester_result(values, rules=r)
-                row[f"semester_{semester}_result"] = str(comment)
-                sem_comments[semester][plan.code] = comment
-        if data.has_year:
-            if scored and row["semester_1"] is not None and row["semester_2"] is not None:
-                row["year"] = rules.year_average(semester_1=row["semester_1"], semester_2=row["semester_2"], rules=r)
-                year_scored[plan.code] = row["year"]
-            elif not scored and row["semester_1_result"] and row["semester_2_result"]:
-                year_comment = rules.comment_subject_year_result(
-                    semester_1=row["semester_1_result"], semester_2=row["semester_2_result"], rules=r
-                )
-                row["year_result"] = str(year_comment)
-                year_comments[plan.code] = year_comment
-        subjects[plan.subject_id] = row
+                found[semester - 1] = average
+                sem_scored[semester - 1][code] = average
+            first, second = found
+            year_average = None
+            if has_year and first is not None and second is not None:
+                year_average = rules.year_average_steps(semester_1=first, semester_2=second, steps=steps)
+                year_scored[code] = year_average
+            subjects[plan.subject_id] = (
+                SubjectKind.SCORED,
+                decimals[first - low] if first is not None else None,
+                decimals[second - low] if second is not None else None,
+                decimals[year_average - low] if year_average is not None else None,
+                "",
+                "",
+                "",
+                None,
+            )
+        else:
+            results = ["", ""]
+            for semester, sheet_id, codes, regular_codes in plan.sheets:
+                if not codes or sheet_id is None:
+                    missing.append(_("%(subject)s HK%(sem)s: chưa có sổ") % {"subject": plan.name, "sem": semester})
+                    incomplete_semesters.add(semester)
+                    continue
+                cells = cells_of.get((sid, sheet_id)) if cells_of is not None else None
+                if cells is None:
+                    filled, passed = comment_counts.get(sheet_id, (0, 0))
+                    comment = memo.get(("comment", filled, passed))
+                    if comment is None:
+                        comment = memo[("comment", filled, passed)] = _comment_result(filled, passed, r)
+                else:
+                    values = [v for v in (_value(cells, c) for c in (*regular_codes, "gk", "ck")) if v]
+                    comment = rules.comment_subject_semester_result(values, rules=r)
+                results[semester - 1] = str(comment)
+                sem_comments[semester - 1][code] = comment
+            year_result = ""
+            if has_year and results[0] and results[1]:
+                year_comment = memo.get(("comment_year", *results))
+                if year_comment is None:
+                    year_comment = rules.comment_subject_year_result(
+                        semester_1=results[0], semester_2=results[1], rules=r
+                    )
+                    memo[("comment_year", *results)] = year_comment
+                year_result = str(year_comment)
+                year_comments[code] = year_comment
+            subjects[plan.subject_id] = (
+                SubjectKind.COMMENT,
+                None,
+                None,
+                None,
+                results[0],
+                results[1],
+                year_result,
+                None,
+            )
 
-    year: dict[str, Any] = {f: "" for f in AUDITED_YEAR_FIELDS}
-    year.update(learning_adjusted=False, completes_level=False, absences=_absences(data, sid), homeroom_comment="")
+    year = dict(_EMPTY_YEAR)
+    year["absences"] = data.absences.get(sid, 0)
     details: dict[str, Any] = dict(_tt22_common(data, r))
-    conduct: dict[int, str] = {}
+    last = max(data.semesters)
     for semester in data.semesters:
         homeroom = data.student_cells(sid, None, semester)
         level = _value(homeroom, "rl")
         if level:
-            conduct[semester] = level
             year[f"conduct_{semester}"] = level
         else:
             missing.append(_("Rèn luyện HK%(sem)s") % {"sem": semester})
             incomplete_semesters.add(semester)
-        if semester == max(data.semesters):
+        if semester == last:
             year["homeroom_comment"] = _value(homeroom, "nx")
     for semester in data.semesters:
         if semester in incomplete_semesters:
             continue
-        result = rules.semester_learning_level(
-            semester_averages=sem_scored[semester], semester_comments=sem_comments[semester], rules=r
+        result = rules.learning_level_steps(
+            scored=sem_scored[semester - 1], commented=sem_comments[semester - 1], steps=steps
         )
         year[f"learning_{semester}"] = str(result.level)
         details[f"learning_{semester}"] = _level_detail(result)
     if missing:
         details["incomplete"] = missing
     if data.has_year and not missing:
-        _tt22_year(data, r, year, details, year_scored, year_comments, subject_codes, previous, retests)
+        _tt22_year(data, steps, year, details, year_scored, year_comments, previous, retests)
     year["details"] = details
     return StudentOutcome(year=year, subjects=subjects)
 
 
+def _promotion(
+    conduct: str, learning: str, absences: int, r: Tt22RuleSet, summer: str, after_retest: str | None
+) -> tuple[rules.PromotionDecision, str | None]:
+    """``rules.promotion_decision`` and, when the results after the year no longer apply, why they were ignored."""
+    try:
+        decision = rules.promotion_decision(
+            year_conduct=conduct,
+            year_learning=learning,
+            absence_sessions=absences,
+            rules=r,
+            conduct_after_summer=summer or None,
+            learning_after_retest=after_retest,
+        )
+    except ValidationFailed as exc:
+        decision = rules.promotion_decision(
+            year_conduct=conduct,
+            year_learning=learning,
+            absence_sessions=absences,
+            rules=r,
+            conduct_after_summer=summer or None,
+        )
+        return decision, exc.message
+    return decision, None
+
+
 def _tt22_year(
     data: ClassData,
-    r: Tt22RuleSet,
+    steps: StepRules,
     year: dict[str, Any],
     details: dict[str, Any],
-    year_scored: dict[str, Decimal],
+    year_scored: dict[str, int],
     year_comments: dict[str, CommentResult],
-    subject_codes: dict[int, str],
     previous: YearResult | None,
     retests: dict[int, str],
 ) -> None:
-    learning = rules.year_learning_level(year_averages=year_scored, year_comments=year_comments, rules=r)
+    r = steps.rules
+    learning = rules.learning_level_steps(scored=year_scored, commented=year_comments, steps=steps)
     year["learning_year"] = str(learning.level)
     year["learning_adjusted"] = learning.adjusted
     details["learning_year"] = _level_detail(learning)
-    details["year_averages"] = {code: str(v) for code, v in year_scored.items()}
+    texts = data.texts
+    details["year_averages"] = {code: texts[v - steps.low] for code, v in year_scored.items()}
     details["year_comments"] = {code: str(v) for code, v in year_comments.items()}
-    conduct_year = rules.year_conduct_level(semester_1=year["conduct_1"], semester_2=year["conduct_2"], rules=r)
+    conduct_1, conduct_2 = year["conduct_1"], year["conduct_2"]
+    conduct_year = data.memo.get(("conduct_year", conduct_1, conduct_2))
+    if conduct_year is None:
+        conduct_year = rules.year_conduct_level(semester_1=conduct_1, semester_2=conduct_2, rules=r)
+        data.memo[("conduct_year", conduct_1, conduct_2)] = conduct_year
     year["conduct_year"] = str(conduct_year)
 
+    def averages() -> dict[str, Decimal]:  # the Decimal averages, for the rules of the rarer cases
+        return {code: steps.decimal(v) for code, v in year_scored.items()}
+
+    subject_codes = {plan.subject_id: plan.code for plan in data.plans} if retests else {}
     summer = previous.summer_conduct if previous is not None else ""
     conduct_ok = rules.level_at_least(conduct_year, r.promotion_min_conduct)
     if summer and conduct_ok:
@@ -720,7 +1065,7 @@ def _tt22_year(
         comments = {subject_codes[k]: v for k, v in retests.items() if v in CommentResult.values}
         try:
             applied = rules.apply_retest_results(
-                year_averages=year_scored,
+                year_averages=averages(),
                 year_comments=year_comments,
                 retest_scores=scores,
                 retest_comments=comments,
@@ -737,39 +1082,33 @@ def _tt22_year(
         details["ignored"] = _("Điểm kiểm tra lại không còn áp dụng vì kết quả học tập cả năm đã đạt.")
     if summer and learning_after is not None and not r.retest_allowed_after_summer_training:
         learning_after = None
-    try:
-        decision = rules.promotion_decision(
-            year_conduct=conduct_year,
-            year_learning=learning.level,
-            absence_sessions=year["absences"],
-            rules=r,
-            conduct_after_summer=summer or None,
-            learning_after_retest=learning_after if (summer or conduct_ok) else None,
-        )
-    except ValidationFailed as exc:
-        details["ignored"] = exc.message
-        decision = rules.promotion_decision(
-            year_conduct=conduct_year,
-            year_learning=learning.level,
-            absence_sessions=year["absences"],
-            rules=r,
-            conduct_after_summer=summer or None,
-        )
+    # The decision depends on these few values only, decided once per class for each combination; the absences
+    # count only beyond the limit (or below zero, refused), where the reason quotes them.
+    after_retest = learning_after if (summer or conduct_ok) else None
+    absences = year["absences"]
+    counted = absences if absences > r.absence_limit_sessions or absences < 0 else None
+    key = ("promotion", conduct_year, learning.level, counted, summer, after_retest)
+    decided = data.memo.get(key)
+    if decided is None:
+        decided = data.memo[key] = _promotion(conduct_year, learning.level, absences, r, summer, after_retest)
+    decision, ignored = decided
+    if ignored is not None:
+        details["ignored"] = ignored
     year["promotion"] = str(decision.outcome)
     details["promotion_reason"] = decision.reason
     if decision.outcome == PromotionOutcome.RETEST or learning_after is not None:
         details["retest_subjects"] = list(
-            rules.retest_subjects(year_averages=year_scored, year_comments=year_comments, rules=r)
+            rules.retest_subjects(year_averages=averages(), year_comments=year_comments, rules=r)
         )
     year["completes_level"] = rules.completes_lower_secondary(
         grade=data.school_class.grade.code, decision=decision, rules=r
     )
-    title = rules.title_candidate(
-        year_conduct=conduct_year, year_learning=learning.level, year_averages=year_scored, rules=r
+    title = rules.title_candidate_steps(
+        year_conduct=conduct_year, year_learning=learning.level, year_averages=year_scored, steps=steps
     )
     year["title_proposed"] = str(title) if title else ""
     if title:
-        details["title_high_subjects"] = [c for c, v in year_scored.items() if v >= r.title_excellent_score]
+        details["title_high_subjects"] = [c for c, v in year_scored.items() if v >= steps.title_excellent]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -777,51 +1116,47 @@ def _tt22_year(
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _tt27_student(
-    data: ClassData, student: Student, previous: YearResult | None, retests: dict[int, str]
-) -> StudentOutcome:
+def _tt27_student(data: ClassData, sid: int, previous: YearResult | None, retests: dict[int, str]) -> StudentOutcome:
     r = data.rules
     assert isinstance(r, Tt27RuleSet)
-    sid = student.pk
     grade = data.school_class.grade.code
     missing: list[str] = []
-    subjects: dict[int, dict[str, Any]] = {}
+    subjects: dict[int, tuple[Any, ...]] = {}
     levels: dict[str, str] = {}
     scores: dict[str, Decimal] = {}
     retest_scores: dict[str, Decimal] = {}
     end_tested = set(rules.tested_subjects(grade=grade, checkpoint=Tt27Checkpoint.END_YEAR, rules=r))
-    for entry in data.subjects:
-        subject = entry.subject
+    for plan in data.plans:
         row: dict[str, Any] = {f: None for f in ("semester_1", "semester_2", "year", "test_score")}
         row.update({f: "" for f in ("semester_1_result", "semester_2_result", "year_result")})
         row["kind"] = SubjectKind.PRIMARY
         for semester in data.semesters:
-            cells = data.student_cells(sid, subject.pk, semester)
+            cells = data.student_cells(sid, plan.subject_id, semester)
             level = _value(cells, "muc_ck")
             row[f"semester_{semester}_result"] = level
             if not level:
-                missing.append(_("%(subject)s HK%(sem)s") % {"subject": subject.name, "sem": semester})
+                missing.append(_("%(subject)s HK%(sem)s") % {"subject": plan.name, "sem": semester})
             if semester == 2:
                 row["year_result"] = level
                 if level:
-                    levels[subject.code] = level
-                if "kt_ck" in data.sheet_codes(subject.pk, 2):
+                    levels[plan.code] = level
+                if "kt_ck" in data.sheet_codes(plan.subject_id, 2):
                     number = _number(cells, "kt_ck")
                     if number is None:
-                        missing.append(_("%(subject)s: bài kiểm tra cuối năm") % {"subject": subject.name})
+                        missing.append(_("%(subject)s: bài kiểm tra cuối năm") % {"subject": plan.name})
                     else:
                         row["test_score"] = int(number)
-                        scores[subject.code] = number
-                if subject.pk in retests and subject.code in end_tested:
-                    retest_scores[subject.code] = Decimal(retests[subject.pk])
-        subjects[subject.pk] = row
+                        scores[plan.code] = number
+                if plan.subject_id in retests and plan.code in end_tested:
+                    retest_scores[plan.code] = Decimal(retests[plan.subject_id])
+        subjects[plan.subject_id] = tuple(row[f] for f in SUBJECT_FIELDS)
 
     year: dict[str, Any] = {f: "" for f in AUDITED_YEAR_FIELDS}
     year.update(learning_adjusted=False, completes_level=False, absences=_absences(data, sid), homeroom_comment="")
     details: dict[str, Any] = {
         "rule_set": f"{data.version.code} v{data.version.version}",
         "circular": str(data.circular),
-        "subjects": [e.subject.code for e in data.subjects],
+        "subjects": [plan.code for plan in data.plans],
         "tested_subjects": sorted(end_tested),
         "thresholds": [
             {
@@ -875,15 +1210,13 @@ def _tt27_student(
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _subject_summary(rows: dict[int, dict[str, Any]], codes: dict[int, str]) -> dict[str, Any]:
+def _subject_summary(rows: dict[int, tuple[Any, ...]], codes: dict[int, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for subject_id, row in rows.items():
-        if row["kind"] == SubjectKind.SCORED:
-            out[codes[subject_id]] = [
-                str(row[f]) if row[f] is not None else "" for f in ("semester_1", "semester_2", "year")
-            ]
+        if row[0] == SubjectKind.SCORED:
+            out[codes[subject_id]] = [str(v) if v is not None else "" for v in row[1:4]]
         else:
-            out[codes[subject_id]] = [row["semester_1_result"], row["semester_2_result"], row["year_result"]]
+            out[codes[subject_id]] = list(row[4:7])
     return out
 
 
@@ -892,67 +1225,73 @@ def _year_snapshot(row: YearResult) -> dict[str, Any]:
 
 
 def _insert(model: type[models.Model], names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Insert ``rows`` (values of the fields ``names``, in order) as one prepared multi-row statement.
+    """Insert ``rows`` (values of the fields ``names``, in order) with one prepared statement run for every row.
 
     For the thousands of subject rows of a class ``bulk_create`` spends most of its time compiling each value
-    through the ORM; this prepares each distinct value once per field with the field's own ``get_db_prep_save``
-    (values here are immutable: Decimal, str, int, bool, None, one timestamp) and lets the driver run the
-    statement for every row. Model ``save`` logic is bypassed, so callers pass every column, ``auto_now`` included.
+    through the ORM. Here each column's distinct values are prepared once with the field's own
+    ``get_db_prep_save`` (a column holding values of one type besides None: Decimal, str, int, bool, a timestamp);
+    other columns, such as a JSON explanation, value by value. Model ``save`` logic is bypassed, so callers pass
+    every column, ``auto_now`` included.
     """
     if not rows:
         return
     meta = model._meta
     fields = [cast(models.Field[Any, Any], meta.get_field(name)) for name in names]
-    memo: list[dict[Any, Any]] = [{} for _field in fields]
-    prepared: list[tuple[Any, ...]] = []
-    for row in rows:
-        values = []
-        for index, value in enumerate(row):
-            cache = memo[index]
-            key = (type(value), value)
-            try:
-                values.append(cache[key])
-            except KeyError:
-                cache[key] = fields[index].get_db_prep_save(value, connection)
-                values.append(cache[key])
-        prepared.append(tuple(values))
+    columns: list[Any] = []
+    for field_, column in zip(fields, zip(*rows, strict=True), strict=True):
+        types = set(map(type, column))
+        types.discard(type(None))
+        if len(types) <= 1 and all(kind.__hash__ is not None for kind in types):
+            prepared = {value: field_.get_db_prep_save(value, connection) for value in set(column)}
+            if all(prepared[value] is value for value in prepared):
+                columns.append(column)
+            else:
+                columns.append([prepared[value] for value in column])
+        else:
+            columns.append([field_.get_db_prep_save(value, connection) for value in column])
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(str(f.column)) for f in fields)
+    names_sql = ", ".join(quote(str(f.column)) for f in fields)
     # Only quoted column names are formatted in; every value is a bound parameter.
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+    sql = f"INSERT INTO {quote(meta.db_table)} ({names_sql}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.executemany(sql, prepared)
+        cursor.executemany(sql, list(zip(*columns, strict=True)))
 
 
 SUBJECT_INSERT_FIELDS = ("student", "school_class", "subject", *SUBJECT_FIELDS, "retest", "rule_set", "computed_at")
+YEAR_INSERT_FIELDS = ("student", "school_class", "rule_set", *YEAR_FIELDS, "summer_conduct", "exemplary", "computed_at")
 
 
 def _compute(
     actor: Actor, school_class: SchoolClass, semesters: tuple[int, ...], only: Student | None = None
 ) -> tuple[list[YearResult], int]:
-    data = _load(school_class, semesters, only)
-    student_ids = [s.pk for s in data.students]
-    previous_years = {
-        row.student_id: row for row in YearResult.objects.filter(school_class=school_class, student__in=student_ids)
-    }
-    # (student, subject) → (id, rule set id, *SUBJECT_FIELDS): compared in memory, only changed rows are written.
-    previous_subjects: dict[tuple[int, int], tuple[Any, ...]] = {}
+    """Compute the class (or ``only`` one student), write the rows that changed and audit each changed student
+    (plus the class, for a whole class). Returns the year results in the order of names and how many changed."""
+    data = _load(school_class, semesters, only.pk if only is not None else None)
+    student_ids = {pk for pk, _name in data.students}
+    cache_class = YearResult.school_class.field.set_cached_value
+    # The stored rows of the class's students, compared in memory: only the changed ones are written.
+    previous_years: dict[int, YearResult] = {}
+    for stored in _read_year_results(school_class=school_class.pk):
+        row = YearResult.from_db(connection.alias, _YEAR_ATTNAMES, stored)
+        if row.student_id in student_ids:
+            previous_years[row.student_id] = row
+    # student → subject → (id, student, subject, retest, rule set id, *SUBJECT_FIELDS)
+    previous_subjects: dict[int, dict[int, tuple[Any, ...]]] = defaultdict(dict)
     retests: dict[int, dict[int, str]] = defaultdict(dict)
-    for pk, student_id, subject_id, retest, rule_set_id, *stored in _values(
-        SubjectResult.objects.filter(school_class=school_class, student__in=student_ids),
-        "pk",
-        "student_id",
-        "subject_id",
-        "retest",
-        "rule_set_id",
-        *SUBJECT_FIELDS,
-    ):
-        previous_subjects[(student_id, subject_id)] = (pk, rule_set_id, *stored)
-        if retest:
-            retests[student_id][subject_id] = retest
-    codes = {e.subject_id: e.subject.code for e in data.subjects}
+    for stored in _read_subject_results(school_class=school_class.pk):
+        student_id, subject_id, retest = stored[1], stored[2], stored[3]
+        if student_id in student_ids:
+            previous_subjects[student_id][subject_id] = stored
+            if retest:
+                retests[student_id][subject_id] = retest
+    codes = {plan.subject_id: plan.code for plan in data.plans}
     version_id = data.version.pk
+    class_id = school_class.pk
     now = timezone.now()
+    label_suffix = f" – {school_class.name} ({school_class.year.code})"
+    new_defaults: dict[str, Any] = {"id": None, "school_class_id": class_id, "rule_set_id": version_id}
+    new_defaults["computed_at"] = now
+    new_defaults.update(summer_conduct="", exemplary=False, title_confirmed_by_id=None)
     new_years: list[YearResult] = []
     changed_years: list[YearResult] = []
     new_subjects: list[tuple[Any, ...]] = []
@@ -960,47 +1299,59 @@ def _compute(
     events: list[dict[str, Any]] = []
     results: list[YearResult] = []
     per_student = _tt27_student if data.circular == Circular.TT27_2020 else _tt22_student
-    for student in data.students:
-        previous = previous_years.get(student.pk)
-        outcome = per_student(data, student, previous, retests.get(student.pk, {}))
+    for student_id, full_name in data.students:
+        previous = previous_years.get(student_id)
+        outcome = per_student(data, student_id, previous, retests.get(student_id, {}))
         student_changed = False
-        for subject_id, values in outcome.subjects.items():
-            computed = tuple(values[f] for f in SUBJECT_FIELDS)
-            existing = previous_subjects.get((student.pk, subject_id))
+        stored_subjects = previous_subjects.get(student_id, {})
+        for subject_id, computed in outcome.subjects.items():
+            existing = stored_subjects.get(subject_id)
             if existing is None:
-                new_subjects.append((student.pk, school_class.pk, subject_id, *computed, "", version_id, now))
+                new_subjects.append((student_id, class_id, subject_id, *computed, "", version_id, now))
                 student_changed = True
-            elif existing[1] != version_id or existing[2:] != computed:
+            elif existing[4] != version_id or existing[5:] != computed:
                 changed_subjects.append(
-                    SubjectResult(pk=existing[0], rule_set_id=version_id, computed_at=now, **values)
+                    SubjectResult(
+                        pk=existing[0],
+                        rule_set_id=version_id,
+                        computed_at=now,
+                        **dict(zip(SUBJECT_FIELDS, computed, strict=True)),
+                    )
                 )
                 student_changed = True
         values = outcome.year
+        before: dict[str, Any] | None = None
         if previous is None:
-            row = YearResult(student=student, school_class=school_class, rule_set=data.version, computed_at=now)
-            before = None
-            for f, v in values.items():
-                setattr(row, f, v)
+            attributes = {**new_defaults, "student_id": student_id, **values}
+            row = YearResult(*[attributes[name] for name in _YEAR_ATTNAMES])
             new_years.append(row)
             student_changed = True
         else:
             row = previous
-            before = _year_snapshot(row)
-            if values["title_proposed"] != row.title_proposed:
-                # A confirmation was about the title proposed then; a changed proposal needs a new decision.
-                values = {**values, "title_confirmed": ""}
-                row.title_confirmed_by = None
-            else:
-                values = {**values, "title_confirmed": row.title_confirmed}
-            if row.rule_set_id != data.version.pk or any(getattr(row, f) != v for f, v in values.items()):
+            # A confirmation was about the title proposed then; a changed proposal needs a new decision.
+            proposal_changed = values["title_proposed"] != row.title_proposed
+            values["title_confirmed"] = "" if proposal_changed else row.title_confirmed
+            changed = row.rule_set_id != version_id
+            if not changed:
+                for f, v in values.items():
+                    if getattr(row, f) != v:
+                        changed = True
+                        break
+            if changed:
+                before = _year_snapshot(row)
+                if proposal_changed:
+                    row.title_confirmed_by = None
                 for f, v in values.items():
                     setattr(row, f, v)
-                row.rule_set = data.version
+                row.rule_set_id = version_id
                 row.computed_at = now
                 changed_years.append(row)
-            student_changed = student_changed or before != _year_snapshot(row)
+                student_changed = student_changed or before != _year_snapshot(row)
+        cache_class(row, school_class)
         results.append(row)
         if student_changed:
+            if previous is not None and before is None:
+                before = _year_snapshot(row)  # the row as stored: only subject results changed
             after = _year_snapshot(row)
             after["subjects"] = _subject_summary(outcome.subjects, codes)
             events.append(
@@ -1008,19 +1359,30 @@ def _compute(
                     "actor": actor.user,
                     "action": "grade.result_compute",
                     "object_type": YearResult._meta.label_lower,
-                    "object_id": str(student.pk),
-                    "object_label": f"{student.person.full_name} – {school_class.name} ({school_class.year.code})",
+                    "object_id": str(student_id),
+                    "object_label": full_name + label_suffix,
                     "org_unit": school_class.school,
                     "before": before,
                     "after": after,
                 }
             )
-    YearResult.objects.bulk_create(new_years, batch_size=500)
-    YearResult.objects.bulk_update(
-        changed_years, [*YEAR_FIELDS, "title_confirmed_by", "rule_set", "computed_at"], batch_size=500
+    _insert(
+        YearResult,
+        YEAR_INSERT_FIELDS,
+        [
+            (row.student_id, class_id, version_id, *(getattr(row, f) for f in YEAR_FIELDS), "", False, now)
+            for row in new_years
+        ],
     )
+    if changed_years:
+        YearResult.objects.bulk_update(
+            changed_years, [*YEAR_FIELDS, "title_confirmed_by", "rule_set", "computed_at"], batch_size=500
+        )
     _insert(SubjectResult, SUBJECT_INSERT_FIELDS, new_subjects)
-    SubjectResult.objects.bulk_update(changed_subjects, [*SUBJECT_FIELDS, "rule_set", "computed_at"], batch_size=1000)
+    if changed_subjects:
+        SubjectResult.objects.bulk_update(
+            changed_subjects, [*SUBJECT_FIELDS, "rule_set", "computed_at"], batch_size=1000
+        )
     if only is None:
         events.insert(
             0,
@@ -1039,12 +1401,12 @@ def _compute(
             },
         )
     audit.record_many(events)
-    # Rows created by bulk_create have their ids on PostgreSQL and SQLite ≥ 3.35; read them back otherwise.
-    if any(row.pk is None for row in results):
-        by_student = {
-            row.student_id: row for row in YearResult.objects.filter(school_class=school_class, student__in=student_ids)
-        }
-        results = [by_student[s.pk] for s in data.students]
+    if new_years:
+        ids = dict(_read_year_result_ids(school_class=class_id))
+        for row in new_years:
+            row.pk = ids[row.student_id]
+            row._state.adding = False
+            row._state.db = connection.alias
     return results, len(events) - (0 if only is not None else 1)
 
 

@@ -56,7 +56,7 @@ step "ruff format --check" $BIN/ruff format --check .
 mapfile -t TYPED < <(ls -d edudx/*/rules.py edudx/*/services.py edudx/*/services edudx/*/selectors.py \
     edudx/*/selectors edudx/*/permissions.py edudx/payments/*.py edudx/procedures/*.py \
     edudx/accounts/signup.py edudx/accounts/oidc.py \
-    2>/dev/null)
+    2>/dev/null | sort -u)
 step "mypy (rules, services, selectors, permissions)" $BIN/mypy "${TYPED[@]}"
 step "import-linter" $BIN/lint-imports --no-cache
 step "makemigrations --check" $PY manage.py makemigrations --check --dry-run

@@ -96,7 +96,7 @@ class BillFilter(filters.FilterSet):
 class BillViewSet(PolicyScopedViewSet):
     """Bills: read for ``payment.view`` and payers; writes for ``payment.reconcile``."""
 
-    queryset = Bill.objects.all()
+    queryset = Bill.objects.all()  # type: ignore[misc]  # DRF stubs declare it per instance
     serializer_class = BillSerializer
     filterset_class = BillFilter
     lookup_field = "reference"
@@ -207,7 +207,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
 
 
 class ReceiptViewSet(PolicyScopedViewSet):
-    queryset = Receipt.objects.all()
+    queryset = Receipt.objects.all()  # type: ignore[misc]
     serializer_class = ReceiptSerializer
     ordering = ["-issued_at", "-id"]
 
@@ -259,7 +259,7 @@ class CreditFilter(filters.FilterSet):
 class CreditViewSet(PolicyScopedViewSet):
     """Money reported by the bank, and the manual queue (``payment.reconcile``)."""
 
-    queryset = BankCredit.objects.all()
+    queryset = BankCredit.objects.all()  # type: ignore[misc]
     policy_verb = "reconcile"
     serializer_class = CreditSerializer
     filterset_class = CreditFilter

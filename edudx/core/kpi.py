@@ -38,6 +38,11 @@ class Kpi:
     numerator_label: str
     denominator_label: str
     compute: Callable[[Actor], Measure]
+    # Shown only to holders of this capability (None: to every leader the home page shows targets to).
+    capability: str | None = None
+
+    def shown_to(self, actor: Actor) -> bool:
+        return self.capability is None or bool(actor.grants_for(self.capability))
 
     def measure(self, actor: Actor) -> Measure:
         return self.compute(actor)

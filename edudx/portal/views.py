@@ -61,7 +61,7 @@ def home(request: HttpRequest) -> HttpResponse:
         )
     if roles & (AUTHORITY_ROLES | {Role.PRINCIPAL, Role.VICE_PRINCIPAL}):
         # The plan's targets, measured live over what this actor may see.
-        measured = [(kpi, kpi.measure(actor)) for kpi in all_kpis()]
+        measured = [(kpi, kpi.measure(actor)) for kpi in all_kpis() if kpi.shown_to(actor)]
         context["plan_targets"] = [{"kpi": k, "measure": m, "met": k.met(m)} for k, m in measured]
     if roles & dashboards.SCHOOL_OFFICE_ROLES:
         context["schools"] = [

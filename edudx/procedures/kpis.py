@@ -36,6 +36,7 @@ def _kpi(indicator: Indicator) -> Kpi:
         numerator_label=indicator.numerator_label,
         denominator_label=indicator.denominator_label,
         compute=_compute(indicator.code),
+        capability="servicekpi.view",
     )
 
 

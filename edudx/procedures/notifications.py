@@ -9,6 +9,7 @@ tracking page.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.core.mail import send_mail
 
@@ -55,3 +56,16 @@ def notify_applicant(dossier: Dossier, subject: str, body: str) -> list[DossierN
         )
     # One insert for both copies (this runs after the dossier's commit, in a transaction of its own).
     return DossierNotification.objects.bulk_create(sent)
+
+
+def notify_staff(user: Any, subject: str, body: str) -> bool:
+    """E-mail a staff member about work handed to them (after commit; not kept with the applicant's messages,
+    which the applicant reads on the tracking page). False when the user has no address or the mail failed."""
+    if user is None or not getattr(user, "email", ""):
+        return False
+    try:
+        send_mail(subject, body, None, [user.email])
+    except Exception:  # a mail outage must not undo a stored step
+        log.exception("Could not e-mail %s", user.pk)
+        return False
+    return True

@@ -149,6 +149,12 @@ def test_plan_targets_are_measured_live_for_the_authority(client, world):
     assert "50,0%" in row and "Chưa đạt" in row
     row = page.split('data-kpi="staff.digital_signature"')[1].split("</tr>")[0]
     assert "25,0%" in row
+    # The authority sees the public-service targets; a principal, who has no servicekpi.view, does not.
+    assert 'data-kpi="tthc.on_time"' in page or 'data-kpi="tthc.satisfaction"' in page
+    client.logout()
+    login_verified(client, world.school1.users[Role.PRINCIPAL])
+    principal_page = client.get("/").content.decode()
+    assert 'data-kpi="infra.fibre_schools"' in principal_page and 'data-kpi="tthc.' not in principal_page
     # A teacher has no plan-target table.
     client.logout()
     login_verified(client, world.school1.users[Role.HOMEROOM_TEACHER])

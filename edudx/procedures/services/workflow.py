@@ -294,11 +294,18 @@ _MESSAGES = {
 
 
 def _notify(event_id: int) -> None:
-    event = DossierEvent.objects.select_related("dossier").get(pk=event_id)
+    event = DossierEvent.objects.select_related("dossier__procedure", "to_user").get(pk=event_id)
+    dossier = event.dossier
+    due = timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y") if dossier.due_at else "—"
+    if event.action in (A.ASSIGN, A.HAND_OVER):
+        notifications.notify_staff(
+            event.to_user,
+            _("Hồ sơ %(code)s được chuyển đến anh/chị xử lý") % {"code": dossier.code},
+            _("Hồ sơ %(code)s (%(procedure)s) được chuyển đến anh/chị xử lý; hạn trả kết quả %(due)s. %(note)s")
+            % {"code": dossier.code, "procedure": dossier.procedure.name, "due": due, "note": event.note},
+        )
     template = _MESSAGES.get(DossierAction(event.action)) if event.action else None
     if template is None:
         return
-    dossier = event.dossier
-    due = timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y") if dossier.due_at else "—"
     body = str(template) % {"code": dossier.code, "due": due, "note": event.note}
     notifications.notify_applicant(dossier, _("Hồ sơ %(code)s") % {"code": dossier.code}, body)

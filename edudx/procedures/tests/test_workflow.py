@@ -297,3 +297,20 @@ def test_shift_for_pause_matches_deadline_for_without_extension():
     due = deadline_for(received, 20, calendar)
     pause = (local(2026, 2, 5, 9, 0), local(2026, 2, 25, 16, 0))
     assert workflow.shift_for_pause(due, *pause, calendar) == deadline_for(received, 20, calendar, [pause])
+
+
+def test_the_handler_is_e_mailed_when_a_dossier_is_assigned_and_the_applicant_is_not(
+    world, staff, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    _leader, desk = staff
+    dossier = make_dossier(world)
+    run(desk, dossier, A.RECEIVE, K.DESK, at=local(2026, 3, 4, 9, 0))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        run(desk, dossier, A.ASSIGN, K.DESK, at=local(2026, 3, 4, 9, 5), to_user_id=desk.user.pk)
+    assert [m.to for m in mail.outbox] == [["chuyenvien@example.vn"]]
+    assert dossier.code in mail.outbox[0].subject and "hạn trả kết quả" in mail.outbox[0].body
+    # Staff messages are not kept with the applicant's (the applicant reads those on the tracking page).
+    assert not dossier.notifications.filter(recipient="chuyenvien@example.vn").exists()

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
+from django import forms
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
@@ -78,3 +80,18 @@ def compare_copy(data: bytes, stored_sha256: str) -> CopyCheck:
         reasons.append(_("Tệp khác với bản đã lưu: mã băm SHA-256 không khớp (tệp đã bị sửa hoặc là tệp khác)."))
     reasons.extend(report.problems)
     return CopyCheck(sha256=digest, same=same, report=report, reasons=reasons)
+
+
+MAX_COPY_BYTES = 10 * 1024 * 1024
+
+
+def checked_pdf_copy(upload: Any, *, what: str) -> Any:
+    """The uploaded copy of a signed document if it is a PDF (by content) of at most 10 MB; a form error naming
+    ``what`` (the kind of document) otherwise. For the public pages' "check a copy" forms."""
+    if upload.size > MAX_COPY_BYTES:
+        raise forms.ValidationError(_("Tệp lớn hơn 10 MB: không phải tệp %(what)s.") % {"what": what})
+    head = upload.read(5)
+    upload.seek(0)
+    if head != b"%PDF-":
+        raise forms.ValidationError(_("Tệp không phải PDF (nội dung không bắt đầu bằng %PDF)."))
+    return upload

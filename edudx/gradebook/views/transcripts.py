@@ -29,7 +29,7 @@ from edudx.core.api import Actor, DomainError, actor_for
 from edudx.core.exports import Column, export_response
 from edudx.core.pagination import paginate
 from edudx.core.signing import VerificationResult, verify_pdf
-from edudx.core.verification import mask_name, verify_stored_pdf
+from edudx.core.verification import checked_pdf_copy, mask_name, verify_stored_pdf
 from edudx.registry.api import SchoolYear, Student
 
 from ..models import Transcript, TranscriptSignature, TranscriptStatus
@@ -51,7 +51,6 @@ __all__ = [
     "verify_transcript",
 ]
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 SIGN_ACTIONS = {
     "homeroom": gettext_lazy("Đã ký học bạ với vai trò giáo viên chủ nhiệm."),
     "principal": gettext_lazy("Đã ký phê duyệt học bạ."),
@@ -358,14 +357,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Tệp PDF học bạ"))
 
     def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("Tệp lớn hơn 10 MB: không phải tệp học bạ."))
-        head = upload.read(5)
-        upload.seek(0)
-        if head != b"%PDF-":
-            raise forms.ValidationError(_("Tệp không phải PDF (nội dung không bắt đầu bằng %PDF)."))
-        return upload
+        return checked_pdf_copy(self.cleaned_data["file"], what=_("học bạ"))
 
 
 ROLE_LABELS = dict(TranscriptSignature.ROLE_CHOICES)

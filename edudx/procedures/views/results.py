@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from edudx.core.api import Actor, DomainError, OrgUnit, actor_for
-from edudx.core.verification import compare_copy, mask_name, verify_stored_pdf
+from edudx.core.verification import checked_pdf_copy, compare_copy, mask_name, verify_stored_pdf
 
 from .. import prefill as prefill_rules
 from ..catalogue import Procedure
@@ -52,8 +52,6 @@ __all__ = [
     "verify_lookup",
     "verify_result",
 ]
-
-MAX_COPY_BYTES = 10 * 1024 * 1024
 
 
 def _url(name: str, *args: Any) -> str | None:
@@ -377,14 +375,7 @@ class CopyForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Tệp PDF kết quả"))
 
     def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_COPY_BYTES:
-            raise forms.ValidationError(_("Tệp lớn hơn 10 MB: không phải tệp kết quả."))
-        head = upload.read(5)
-        upload.seek(0)
-        if head != b"%PDF-":
-            raise forms.ValidationError(_("Tệp không phải PDF (nội dung không bắt đầu bằng %PDF)."))
-        return upload
+        return checked_pdf_copy(self.cleaned_data["file"], what=_("kết quả"))
 
 
 def _public_context(result: DossierFile) -> dict[str, Any]:

@@ -20,6 +20,8 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from django import forms
 from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from . import credentials
@@ -95,3 +97,13 @@ def checked_pdf_copy(upload: Any, *, what: str) -> Any:
     if head != b"%PDF-":
         raise forms.ValidationError(_("Tệp không phải PDF (nội dung không bắt đầu bằng %PDF)."))
     return upload
+
+
+def render_check_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """A public verification page, never cached. Its token must not leak to other sites, but the page's own upload
+    form needs its Origin header: with "no-referrer" Chromium sends "Origin: null" and the CSRF check refuses the
+    upload, hence "same-origin"."""
+    response = render(request, template, context)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "same-origin"
+    return response

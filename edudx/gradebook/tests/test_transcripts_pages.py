@@ -64,6 +64,7 @@ def test_verification_page_and_upload_check(signed):
     url = reverse("verify:transcript", args=[sealed.token])
     page = client.get(url)
     assert page.status_code == 200
+    assert page["Cache-Control"] == "no-store" and page["Referrer-Policy"] == "same-origin"
     html = page.content.decode()
     person = sealed.student.person
     assert "Hợp lệ" in html and "Nguyễn Văn An" not in html

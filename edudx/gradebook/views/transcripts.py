@@ -29,7 +29,7 @@ from edudx.core.api import Actor, DomainError, actor_for
 from edudx.core.exports import Column, export_response
 from edudx.core.pagination import paginate
 from edudx.core.signing import VerificationResult, verify_pdf
-from edudx.core.verification import checked_pdf_copy, mask_name, verify_stored_pdf
+from edudx.core.verification import checked_pdf_copy, mask_name, render_check_page, verify_stored_pdf
 from edudx.registry.api import SchoolYear, Student
 
 from ..models import Transcript, TranscriptSignature, TranscriptStatus
@@ -432,12 +432,7 @@ def verify_transcript(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload_result = _check_upload(transcript, form.cleaned_data["file"].read())
     context = {**_public_context(transcript), "form": form, "upload": upload_result}
-    response = render(request, "gradebook/transcripts/verify.html", context)
-    response["Cache-Control"] = "no-store"
-    # The token must not leak to other sites, but the page's own upload form needs its Origin header: with
-    # "no-referrer" Chromium sends "Origin: null" and the CSRF check refuses the upload.
-    response["Referrer-Policy"] = "same-origin"
-    return response
+    return render_check_page(request, "gradebook/transcripts/verify.html", context)
 
 
 def verify_lookup(request: HttpRequest) -> HttpResponseBase:

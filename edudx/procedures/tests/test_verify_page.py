@@ -43,7 +43,7 @@ def test_public_page_shows_a_valid_result_without_personal_data(issued):
     assert "Phòng GDĐT Thử Nghiệm" in html  # the organisation that signed
     assert result.sha256 in html
     assert "Nguyễn V. B." in html and "Nguyễn Văn Bình" not in html and dossier.applicant_phone not in html
-    assert page["Cache-Control"] == "no-store"
+    assert page["Cache-Control"] == "no-store" and page["Referrer-Policy"] == "same-origin"
 
 
 def test_uploaded_copy_same_bytes_valid_one_changed_byte_invalid(issued):

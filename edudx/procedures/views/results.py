@@ -29,7 +29,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from edudx.core.api import Actor, DomainError, OrgUnit, actor_for
-from edudx.core.verification import checked_pdf_copy, compare_copy, mask_name, verify_stored_pdf
+from edudx.core.verification import (
+    checked_pdf_copy,
+    compare_copy,
+    mask_name,
+    render_check_page,
+    verify_stored_pdf,
+)
 
 from .. import prefill as prefill_rules
 from ..catalogue import Procedure
@@ -404,11 +410,7 @@ def verify_result(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = compare_copy(form.cleaned_data["file"].read(), result.sha256)
     context = {**_public_context(result), "form": form, "upload": upload}
-    response = render(request, "procedures/results/verify.html", context)
-    response["Cache-Control"] = "no-store"
-    # Keep the token from leaking to other sites while the page's own upload keeps its Origin header (CSRF).
-    response["Referrer-Policy"] = "same-origin"
-    return response
+    return render_check_page(request, "procedures/results/verify.html", context)
 
 
 def verify_lookup(request: HttpRequest) -> HttpResponseBase:

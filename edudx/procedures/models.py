@@ -276,6 +276,8 @@ class DossierNotification(models.Model):
     subject = models.CharField(max_length=255)
     body = models.TextField()
     sent_at = models.DateTimeField(auto_now_add=True)
+    # False when the gateway refused the message (the copy is written with the change, before it is sent).
+    delivered = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["dossier_id", "sent_at"]

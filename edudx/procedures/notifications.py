@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from django.core.mail import send_mail
+from django.db import transaction
 
 # The SMS adapters live in core (accounts sends sign-up codes too); re-exported here for existing callers.
 from edudx.core.sms import ConsoleSmsBackend, LocmemSmsBackend, SmsBackend, send_sms, sms_backend
@@ -23,11 +24,34 @@ __all__ = [
     "LocmemSmsBackend",
     "SmsBackend",
     "notify_applicant",
+    "queue_for_applicant",
     "send_sms",
     "sms_backend",
 ]
 
 log = logging.getLogger(__name__)
+
+
+def _targets(dossier: Dossier) -> list[tuple[str, str]]:
+    targets: list[tuple[str, str]] = []
+    if dossier.applicant_email:
+        targets.append((NotificationChannel.EMAIL, dossier.applicant_email))
+    if dossier.applicant_phone:
+        targets.append((NotificationChannel.SMS, dossier.applicant_phone))
+    return targets
+
+
+def _send(channel: str, recipient: str, subject: str, body: str, code: str) -> bool:
+    """One message through its adapter; False (logged, never raised) when the gateway fails."""
+    try:
+        if channel == NotificationChannel.EMAIL:
+            send_mail(subject, body, None, [recipient])
+        else:
+            send_sms(recipient, f"{subject}. {body}"[:320])
+    except Exception:
+        log.exception("Could not send %s about dossier %s", channel, code)
+        return False
+    return True
 
 
 def notify_applicant(dossier: Dossier, subject: str, body: str) -> list[DossierNotification]:
@@ -36,26 +60,36 @@ def notify_applicant(dossier: Dossier, subject: str, body: str) -> list[DossierN
     Call it after the transaction commits (``transaction.on_commit``): a message must never announce a change
     that was rolled back. A failing gateway is logged, not raised: the dossier's state is already stored.
     """
-    sent: list[DossierNotification] = []
-    targets = []
-    if dossier.applicant_email:
-        targets.append((NotificationChannel.EMAIL, dossier.applicant_email))
-    if dossier.applicant_phone:
-        targets.append((NotificationChannel.SMS, dossier.applicant_phone))
-    for channel, recipient in targets:
-        try:
-            if channel == NotificationChannel.EMAIL:
-                send_mail(subject, body, None, [recipient])
-            else:
-                send_sms(recipient, f"{subject}. {body}"[:320])
-        except Exception:
-            log.exception("Could not send %s about dossier %s", channel, dossier.code)
-            continue
-        sent.append(
-            DossierNotification(dossier=dossier, channel=channel, recipient=recipient, subject=subject[:255], body=body)
-        )
+    sent = [
+        DossierNotification(dossier=dossier, channel=channel, recipient=recipient, subject=subject[:255], body=body)
+        for channel, recipient in _targets(dossier)
+        if _send(channel, recipient, subject, body, dossier.code)
+    ]
     # One insert for both copies (this runs after the dossier's commit, in a transaction of its own).
     return DossierNotification.objects.bulk_create(sent)
+
+
+def queue_for_applicant(dossier: Dossier, subject: str, body: str) -> list[DossierNotification]:
+    """Keep the applicant's copies in the caller's transaction and send the messages once it commits.
+
+    The copies exist if and only if the change does (a rollback takes them with it, and no message announces
+    it), and they cost no transaction of their own. A message the gateway refuses is marked not delivered.
+    """
+    copies = DossierNotification.objects.bulk_create(
+        [
+            DossierNotification(dossier=dossier, channel=channel, recipient=recipient, subject=subject[:255], body=body)
+            for channel, recipient in _targets(dossier)
+        ]
+    )
+    if copies:
+        transaction.on_commit(lambda: _deliver(copies, dossier.code))
+    return copies
+
+
+def _deliver(copies: list[DossierNotification], code: str) -> None:
+    failed = [c.pk for c in copies if not _send(c.channel, c.recipient, c.subject, c.body, code)]
+    if failed:
+        DossierNotification.objects.filter(pk__in=failed).update(delivered=False)
 
 
 def notify_staff(user: Any, subject: str, body: str) -> bool:

@@ -17,12 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import FilteredRelation, Q
 from django.utils.translation import gettext as _
 
 from edudx.core.api import Actor, NotPermitted, policy_for
 from edudx.core.crypto import decrypt
 from edudx.core.rules import mask_personal_id
 from edudx.registry.api import ClassMembership, GuardianLink, Person, Student
+from edudx.registry.enums import GuardianRelation, Sex
 
 from .catalogue import Procedure
 from .forms_schema import FieldType, FormDefinition
@@ -59,7 +61,7 @@ def own_person(actor: Actor) -> Person | None:
     return policy_for(Person).visible(actor).filter(user=actor.user).first()
 
 
-def _not_their_child() -> NotPermitted:
+def not_their_child() -> NotPermitted:
     return NotPermitted(_("Học sinh này không phải con (người được giám hộ) của tài khoản đang đăng nhập."))
 
 
@@ -99,15 +101,15 @@ def child_of(
     for student in children_of(actor) if children is None else children:
         if (student_id is not None and student.pk == student_id) or (moet_code and student.moet_code == moet_code):
             return student
-    raise _not_their_child()
+    raise not_their_child()
 
 
 def _current_membership(actor: Actor, student: Student) -> ClassMembership | None:
     return (
         policy_for(ClassMembership)
         .visible(actor, queryset=ClassMembership.objects.filter(student=student, left_on__isnull=True))
-        .select_related("school_class__grade", "school_class__year")
-        .order_by("-school_class__year__starts_on")
+        .select_related("school_class__grade")
+        .order_by("-joined_on", "-id")  # as child_records orders them
         .first()
     )
 
@@ -127,9 +129,125 @@ def _put(prefill: Prefill, key: str, value: Any, shown: str | None = None) -> No
     prefill.display[key] = shown if shown is not None else str(value)
 
 
-def resolve(actor: Actor, *, student: Student | None = None, links: Sequence[GuardianLink] | None = None) -> Prefill:
-    """Every prefill source known for ``actor`` (and ``student``, who must be one of their children).
-    ``links``: the actor's ``guardian_links`` when the caller already read them."""
+@dataclass(frozen=True)
+class ChildRecord:
+    """One of the applicant's children as a submission needs them: the pupil, their school and current class, and
+    how the applicant is related to them — read for all children in one query (``child_records``)."""
+
+    student_id: int
+    moet_code: str
+    school_id: int
+    school_name: str
+    school_path: str
+    full_name: str
+    date_of_birth: dt.date | None
+    sex: str
+    personal_id_encrypted: str
+    relation: str
+    grade_code: str = ""
+    grade_name: str = ""
+    class_name: str = ""
+
+
+def child_records(actor: Actor) -> list[ChildRecord]:
+    """The actor's children with their current class, in one query read through the guardian-link policy.
+
+    The current class comes from the pupil's open membership *in a class of the pupil's own school*: exactly the
+    memberships the class-membership policy shows a guardian (their child's, under the unit of their grant, which
+    the link's policy already checks for that school). A membership elsewhere is not read here.
+    """
+    if not actor.is_authenticated or actor.person_id is None:
+        return []
+    rows = (
+        policy_for(GuardianLink)
+        .visible(actor)
+        .filter(guardian_id=actor.person_id)
+        .annotate(current=FilteredRelation("student__memberships", condition=Q(student__memberships__left_on=None)))
+        # An open membership is normally the only one; if a move left two open, the one joined last is current.
+        .order_by("student__person__search_name", "student_id", "-current__joined_on", "-current__id")
+        .values_list(
+            "student_id", "student__moet_code", "student__school_id", "student__school__name",
+            "student__school__path", "student__person__full_name", "student__person__date_of_birth",
+            "student__person__sex", "student__person__personal_id_encrypted", "relation",
+            "current__school_class__school_id", "current__school_class__grade__code",
+            "current__school_class__grade__name", "current__school_class__name",
+        )
+    )  # fmt: skip
+    records: dict[int, ChildRecord] = {}
+    for (student_id, moet_code, school_id, school_name, school_path, full_name, born, sex, encrypted, relation,
+         class_school_id, grade_code, grade_name, class_name) in rows:  # fmt: skip
+        if student_id in records:
+            continue  # the class joined last came first
+        in_own_school = class_school_id == school_id
+        records[student_id] = ChildRecord(
+            student_id=student_id,
+            moet_code=moet_code,
+            school_id=school_id,
+            school_name=school_name,
+            school_path=school_path,
+            full_name=full_name,
+            date_of_birth=born,
+            sex=sex or "",
+            personal_id_encrypted=encrypted or "",
+            relation=relation,
+            grade_code=(grade_code or "") if in_own_school else "",
+            grade_name=(grade_name or "") if in_own_school else "",
+            class_name=(class_name or "") if in_own_school else "",
+        )
+    return list(records.values())
+
+
+def _record_of_link(actor: Actor, link: GuardianLink) -> ChildRecord:
+    student, pupil = link.student, link.student.person
+    membership = _current_membership(actor, student)
+    klass = membership.school_class if membership is not None else None
+    return ChildRecord(
+        student_id=student.pk,
+        moet_code=student.moet_code,
+        school_id=student.school_id,
+        school_name=student.school.name,
+        school_path=student.school.path,
+        full_name=pupil.full_name,
+        date_of_birth=pupil.date_of_birth,
+        sex=pupil.sex or "",
+        personal_id_encrypted=pupil.personal_id_encrypted or "",
+        relation=link.relation,
+        grade_code=klass.grade.code if klass else "",
+        grade_name=klass.grade.name if klass else "",
+        class_name=klass.name if klass else "",
+    )
+
+
+def record_of_student(student: Student) -> ChildRecord:
+    """A pupil the desk found (at the counter): who and which school; no applicant relation, no class."""
+    return ChildRecord(
+        student_id=student.pk,
+        moet_code=student.moet_code,
+        school_id=student.school_id,
+        school_name=student.school.name,
+        school_path=student.school.path,
+        full_name=student.person.full_name,
+        date_of_birth=student.person.date_of_birth,
+        sex=student.person.sex or "",
+        personal_id_encrypted=student.person.personal_id_encrypted or "",
+        relation="",
+    )
+
+
+def _choice_label(choices: type[Sex] | type[GuardianRelation], value: str) -> str:
+    return str(choices(value).label) if value in choices.values else value
+
+
+def resolve(
+    actor: Actor,
+    *,
+    student: Student | None = None,
+    links: Sequence[GuardianLink] | None = None,
+    child: ChildRecord | None = None,
+) -> Prefill:
+    """Every prefill source known for ``actor`` and one of their children: ``child`` as ``child_records`` read it,
+    or ``student`` (which must be one of their children; ``links``: the actor's ``guardian_links`` when the caller
+    already read them)."""
     prefill = Prefill()
     if not actor.is_authenticated:
         return prefill
@@ -143,27 +261,25 @@ def resolve(actor: Actor, *, student: Student | None = None, links: Sequence[Gua
         _put(prefill, "guardian.date_of_birth", person.date_of_birth, _date_text(person.date_of_birth))
         own_id = _personal_id(person)
         _put(prefill, "guardian.personal_id_number", own_id, mask_personal_id(own_id))
-    if student is None:
+    if child is None and student is not None:
+        links = guardian_links(actor) if links is None else links
+        link = next((candidate for candidate in links if candidate.student_id == student.pk), None)
+        if link is None:
+            raise not_their_child()
+        child = _record_of_link(actor, link)
+    if child is None:
         return prefill
-    links = guardian_links(actor) if links is None else links
-    link = next((candidate for candidate in links if candidate.student_id == student.pk), None)
-    if link is None:
-        raise _not_their_child()
-    student = link.student
-    pupil = student.person
-    _put(prefill, "student.moet_code", student.moet_code, f"{pupil.full_name} ({student.moet_code})")
-    _put(prefill, "student.full_name", pupil.full_name)
-    _put(prefill, "student.date_of_birth", pupil.date_of_birth, _date_text(pupil.date_of_birth))
-    _put(prefill, "student.sex", pupil.get_sex_display() if pupil.sex else "")
-    pupil_id = _personal_id(pupil)
+    _put(prefill, "student.moet_code", child.moet_code, f"{child.full_name} ({child.moet_code})")
+    _put(prefill, "student.full_name", child.full_name)
+    _put(prefill, "student.date_of_birth", child.date_of_birth, _date_text(child.date_of_birth))
+    _put(prefill, "student.sex", _choice_label(Sex, child.sex) if child.sex else "")
+    pupil_id = decrypt(child.personal_id_encrypted) if child.personal_id_encrypted else ""
     _put(prefill, "student.personal_id_number", pupil_id, mask_personal_id(pupil_id))
-    _put(prefill, "student.current_school", student.school.name)
-    membership = _current_membership(actor, student)
-    if membership is not None:
-        klass = membership.school_class
-        _put(prefill, "student.current_grade", klass.grade.code, klass.grade.name)
-        _put(prefill, "student.current_class", klass.name)
-    _put(prefill, "guardian.relation", link.get_relation_display())
+    _put(prefill, "student.current_school", child.school_name)
+    if child.class_name:
+        _put(prefill, "student.current_grade", child.grade_code, child.grade_name)
+        _put(prefill, "student.current_class", child.class_name)
+    _put(prefill, "guardian.relation", _choice_label(GuardianRelation, child.relation))
     return prefill
 
 
@@ -174,7 +290,7 @@ def student_field(definition: FormDefinition | None) -> str | None:
     return next((f.key for f in definition.fields if f.type == FieldType.STUDENT), None)
 
 
-def reusable_components(procedure: Procedure, student: Student | None) -> list[str]:
+def reusable_components(procedure: Procedure, student: Student | ChildRecord | None) -> list[str]:
     """Components of ``procedure`` the platform can supply from its own data for this dossier."""
     if student is None:
         return []

@@ -44,7 +44,12 @@ def desk_above(school: OrgUnit, day: dt.date) -> ServiceDesk | None:
     """The desk open on ``day`` of the nearest unit above ``school`` (its ``org_unit`` loaded), in one query: where
     a dossier about one of the school's pupils is received, and the desk whose sequence numbers it. The same
     answer as ``selectors.citizen.receiving_unit_for_school`` followed by ``desk_for``."""
-    ancestor_ids = [int(part) for part in school.path.strip("/").split("/") if part and int(part) != school.pk]
+    return desk_above_path(school.pk, school.path, day)
+
+
+def desk_above_path(school_id: int, school_path: str, day: dt.date) -> ServiceDesk | None:
+    """``desk_above`` for the school of id ``school_id`` at ``school_path`` (what a child record carries)."""
+    ancestor_ids = [int(part) for part in school_path.strip("/").split("/") if part and int(part) != school_id]
     if not ancestor_ids:
         return None
     desks = (

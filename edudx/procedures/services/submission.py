@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -30,16 +29,15 @@ from django.utils.translation import gettext as _
 from edudx.core.api import Actor, NotPermitted, OrgUnit, ValidationFailed, audit, policy_for
 from edudx.registry.api import Student
 
-from .. import notifications, prefill
+from .. import notifications, prefill, reference_cache
 from ..catalogue import ComponentForm, OnlineLevel, Procedure, ResultDelivery, SubmissionChannel
 from ..catalogue_store import procedure_from_data
 from ..forms_schema import FieldType, FormDefinition, normalise_phone, phone_errors, validate_submission
 from ..models import Dossier, DossierEvent, DossierFile, FileRole, ProcedureVersion, ServiceDesk
-from ..selectors.citizen import procedure_in_force
 from ..states import INITIAL_STATE, ActorKind
 from ..uploads import CheckedFile, check_upload
 from ..workdays import VIETNAM_TIMEZONE
-from .codes import desk_above, desk_for, next_code
+from .codes import desk_for, next_code
 
 MAX_FILES_PER_COMPONENT = 10
 MAX_FILES_PER_DOSSIER = 30
@@ -80,7 +78,7 @@ def _refuse_fields(problems: dict[str, list[str]]) -> ValidationFailed:
 
 
 def _version_in_force(procedure_key: str, day: dt.date) -> ProcedureVersion:
-    version = procedure_in_force(procedure_key, day=day)
+    version = reference_cache.procedure_in_force(procedure_key, day)
     if version is None:
         raise ValidationFailed(
             _("Thủ tục «%(key)s» không có hoặc không còn áp dụng.") % {"key": procedure_key}, code="no_procedure"
@@ -94,35 +92,37 @@ def _student_for(
     counter: bool,
     student_id: int | None,
     moet_code: str | None,
-    children: Sequence[Student] = (),
-) -> tuple[Student | None, dict[str, list[str]]]:
+    children: Sequence[prefill.ChildRecord] = (),
+) -> tuple[prefill.ChildRecord | None, dict[str, list[str]]]:
     """The pupil the dossier is about: one of the applicant's ``children``, or (at the counter) any pupil the desk
     officer may see. A field error (never a hint that the pupil exists) for anything else."""
     if student_id is None and not moet_code:
         return None, {}
     if not counter:
-        try:
-            return prefill.child_of(actor, student_id=student_id, moet_code=moet_code, children=children), {}
-        except NotPermitted as exc:
-            return None, {"student": [exc.message]}
+        for child in children:
+            if (student_id is not None and child.student_id == student_id) or (
+                moet_code and child.moet_code == moet_code
+            ):
+                return child, {}
+        return None, {"student": [prefill.not_their_child().message]}
     qs = policy_for(Student).visible(actor).select_related("person", "school")
     student = (qs.filter(pk=student_id) if student_id is not None else qs.filter(moet_code=moet_code)).first()
     if student is None:
         return None, {"student": [_("Không tìm thấy học sinh có mã này trong cơ sở dữ liệu ngành.")]}
-    return student, {}
+    return prefill.record_of_student(student), {}
 
 
 def _choose_unit(
-    actor: Actor, *, unit: OrgUnit | None, student: Student | None, counter: bool, day: dt.date
+    actor: Actor, *, unit: OrgUnit | None, student: prefill.ChildRecord | None, counter: bool, day: dt.date
 ) -> tuple[OrgUnit, ServiceDesk]:
     """The receiving unit (the one chosen, or the nearest above the pupil's school with a desk) and its desk of
     ``day``, whose sequence numbers the dossier."""
     if unit is None and student is not None:
-        desk = desk_above(student.school, day)
+        desk = reference_cache.desk_above(student.school_id, student.school_path, day)
         if desk is None:
             raise ValidationFailed(
                 _("Chưa có Bộ phận Một cửa tiếp nhận hồ sơ của học sinh trường %(school)s.")
-                % {"school": student.school.name},
+                % {"school": student.school_name},
                 code="no_desk",
             )
         unit = desk.org_unit
@@ -237,9 +237,9 @@ def submit_dossier(
     data = dict(form_data)
     pupil_key = prefill.student_field(definition)
     moet_code = str(data.get(pupil_key) or "").strip() if pupil_key else ""
-    # The applicant's children, read once (through the registry's policy) for the pupil, the prefill and the form.
-    links = [] if counter else prefill.guardian_links(actor)
-    children = prefill.children_of(actor, links=links)
+    # The applicant's children with their classes, read once (through the registry's policy) for the pupil, the
+    # prefill and the form.
+    children = [] if counter else prefill.child_records(actor)
     student, student_problems = _student_for(
         actor, counter=counter, student_id=student_id, moet_code=moet_code or None, children=children
     )
@@ -253,7 +253,7 @@ def submit_dossier(
     # The once-only principle: what the platform knows fills the form (never trusted from the page).
     prefilled: list[str] = []
     if definition is not None and not counter:
-        known = prefill.resolve(actor, student=student, links=links)
+        known = prefill.resolve(actor, child=student)
         data, prefilled = prefill.merge(definition, data, known)
 
     reusable = set(prefill.reusable_components(procedure, student))
@@ -289,20 +289,21 @@ def submit_dossier(
         raise _refuse_fields(problems)
     receiving, desk = _choose_unit(actor, unit=unit, student=student, counter=counter, day=day)
 
-    # Every row is built before the transaction. Inside it the dossier, its files and its first event are written
-    # first; the two places where concurrent writers queue — the day's sequence row of the unit (the code) and
-    # the audit chain head — are taken last, so they are held only for a few short statements before the commit.
+    # Every row is built before the transaction. Inside it the day's number is taken first — the sequence row of the
+    # unit stays locked to the commit, so concurrent submissions to the unit queue there and a rollback gives the
+    # number back — and the dossier is stored with its code in one insert, then its files, its first event, the
+    # audit event (the chain head, the other queue) and the applicant's copies of the notice, all in a few short
+    # statements before the commit.
     fee = procedure.fee.amount_vnd if procedure.fee else 0
     dossier = Dossier(
-        # A placeholder no one else can see (the row is uncommitted) until the code is taken; unique by itself.
-        code=_placeholder_code(),
+        code="",  # the day's number, taken inside the transaction
         procedure=version,
         org_unit=receiving,
         channel=channel,
         result_delivery=delivery,
         state=INITIAL_STATE,
         applicant=None if on_behalf else actor.user,
-        student=student,
+        student_id=student.student_id if student is not None else None,
         form_data={key: _json_ready(value) for key, value in cleaned.items()},
         prefilled_fields=prefilled,
         submitted_at=now,
@@ -323,15 +324,13 @@ def submit_dossier(
         note=_("Nộp hồ sơ trực tuyến") if channel == SubmissionChannel.ONLINE else _("Nhận hồ sơ tại Bộ phận Một cửa"),
     )
     with transaction.atomic():
+        dossier.code = next_code(receiving, now, desk=desk)
         dossier.save(force_insert=True)
         DossierFile.objects.bulk_create(rows)
         first_event.save(force_insert=True)
-        dossier.code = next_code(receiving, now, desk=desk)
-        update = ["code"]
         if fee > 0:
             dossier.bill_reference = _issue_bill(actor, dossier, procedure)
-            update.append("bill_reference")
-        Dossier.objects.filter(pk=dossier.pk).update(**{name: getattr(dossier, name) for name in update})
+            Dossier.objects.filter(pk=dossier.pk).update(bill_reference=dossier.bill_reference)
         audit.record(
             actor=actor.user,
             action="dossier.submit",
@@ -351,12 +350,8 @@ def submit_dossier(
                 "bill_reference": dossier.bill_reference,
             },
         )
-        transaction.on_commit(lambda: notify_submitted(dossier))
+        notify_submitted(dossier)  # kept with the dossier, sent once it commits
     return dossier
-
-
-def _placeholder_code() -> str:
-    return f"~{secrets.token_hex(16)}"
 
 
 def _applicant(
@@ -446,14 +441,16 @@ def _store_files(
     return stored
 
 
-def _reused_row(dossier: Dossier, name: str, student: Student | None, actor: Actor, now: dt.datetime) -> DossierFile:
+def _reused_row(
+    dossier: Dossier, name: str, student: prefill.ChildRecord | None, actor: Actor, now: dt.datetime
+) -> DossierFile:
     """A component taken from platform data: a reference the handler follows, not a copy of the record."""
     source = prefill.REUSABLE_FOR_STUDENT[name]
     reference = {
         "source": source,
         "component": name,
         "student_moet_code": student.moet_code if student else "",
-        "school": student.school.name if student else "",
+        "school": student.school_name if student else "",
         "taken_at": now.isoformat(),
     }
     content = json.dumps(reference, ensure_ascii=False, sort_keys=True).encode()
@@ -495,8 +492,9 @@ def _issue_bill(actor: Actor, dossier: Dossier, procedure: Procedure) -> str:
 
 
 def notify_submitted(dossier: Dossier | int) -> None:
-    """Tell the applicant the code and where to follow the dossier (after commit). The dossier just stored is
-    passed as it is (its procedure loaded): reading it again would only cost a query."""
+    """Tell the applicant the code and where to follow the dossier: the copies are written in the caller's
+    transaction and the messages leave once it commits. The dossier just stored is passed as it is (its procedure
+    loaded): reading it again would only cost a query."""
     if not isinstance(dossier, Dossier):
         dossier = Dossier.objects.select_related("procedure").get(pk=dossier)
     subject = _("Hồ sơ %(code)s") % {"code": dossier.code}
@@ -510,4 +508,4 @@ def notify_submitted(dossier: Dossier | int) -> None:
             "amount": f"{dossier.fee_vnd:,}".replace(",", "."),
             "reference": dossier.bill_reference,
         }
-    notifications.notify_applicant(dossier, subject, body)
+    notifications.queue_for_applicant(dossier, subject, body)

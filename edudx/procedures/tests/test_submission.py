@@ -298,8 +298,46 @@ def test_fee_bearing_procedure_issues_a_bill(world, guardian, monkeypatch):
     assert calls[0]["payer_user"] == guardian
 
 
-def test_notification_only_after_commit(world, guardian, django_capture_on_commit_callbacks):
+def test_notices_are_kept_with_the_dossier_and_sent_only_after_commit(
+    world, guardian, django_capture_on_commit_callbacks
+):
+    LocmemSmsBackend.outbox.clear()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        dossier = submit_transfer(world, guardian)
+    # The copies are written in the dossier's transaction; nothing has left yet.
+    assert not mail.outbox and not LocmemSmsBackend.outbox
+    copies = list(DossierNotification.objects.filter(dossier=dossier).order_by("channel"))
+    assert [c.channel for c in copies] == ["email", "sms"] and all(c.delivered for c in copies)
+    assert all(dossier.code in c.body for c in copies)
+    for callback in callbacks:
+        callback()
+    assert len(mail.outbox) == 1 and dossier.code in mail.outbox[0].body
+    assert len(LocmemSmsBackend.outbox) == 1
+
+
+def test_a_rolled_back_submission_leaves_no_notice(world, guardian, monkeypatch):
+    from edudx.procedures.services import submission
+
+    def broken(**kwargs):
+        raise RuntimeError("audit down")
+
+    monkeypatch.setattr(submission.audit, "record", broken)
+    with pytest.raises(RuntimeError):
         submit_transfer(world, guardian)
-    assert not mail.outbox and not DossierNotification.objects.exists()
-    assert callbacks
+    assert not DossierNotification.objects.exists() and not mail.outbox
+
+
+def test_a_notice_the_gateway_refuses_is_marked_not_delivered(
+    world, guardian, monkeypatch, django_capture_on_commit_callbacks
+):
+    from edudx.procedures import notifications
+
+    def refuse(phone, text):
+        raise OSError("gateway down")
+
+    monkeypatch.setattr(notifications, "send_sms", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier = submit_transfer(world, guardian)
+    delivered = dict(DossierNotification.objects.filter(dossier=dossier).values_list("channel", "delivered"))
+    assert delivered == {"email": True, "sms": False}
+    assert Dossier.objects.filter(pk=dossier.pk).exists()  # a gateway outage never undoes the submission

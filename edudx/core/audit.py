@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,26 +154,48 @@ def verify_chain(batch_size: int = 2000) -> ChainReport:
     return ChainReport(checked, None)
 
 
+def _head_for_update(connection: Any) -> tuple[int, str]:
+    """(seq, digest) of the chain head, its row locked until the transaction ends: one ``SELECT … FOR UPDATE``
+    (where the database has it; SQLite serialises writing transactions anyway). Created on first use as
+    ``_locked_head`` does."""
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT seq, digest FROM {table} WHERE id = %s{lock}"  # noqa: S608 (a quoted name only)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [1])
+        row = cursor.fetchone()
+    if row is None:
+        head = _locked_head()
+        return head.seq, head.digest
+    return int(row[0]), str(row[1])
+
+
+_EVENT_COLUMNS = (
+    "seq", "at", "actor_id", "actor_label", "action", "object_type", "object_id", "object_label",
+    "org_unit_id", "org_path", "before", "after", "reason", "prev_digest", "digest",
+)  # fmt: skip
+
+
 def record_many(events: list[dict[str, Any]]) -> int:
     """Append many events in one locked transaction (bulk imports); each dict takes ``record``'s
     keyword arguments. Digests are computed exactly as ``record`` does (same ``_content``), so
-    ``verify_chain`` holds. The rows go in as one prepared multi-row INSERT: building 10,000 model
-    instances and compiling them through ``bulk_create`` costs several times the write itself."""
+    ``verify_chain`` holds. The rows go in as one prepared INSERT run for every row, and the chain
+    head is read and locked with one ``SELECT … FOR UPDATE`` and moved with one ``UPDATE``: building
+    10,000 model instances and compiling them through ``bulk_create`` costs several times the write
+    itself, and a class's computation appends a single event as often as thousands.
+
+    Like ``record``, no savepoint: the events belong to the caller's transaction (a failure here must undo
+    the caller's block anyway). Called outside a transaction, this still opens one of its own."""
     if not events:
         return 0
     from types import SimpleNamespace
 
     from django.db import connection
 
-    with transaction.atomic():
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
-        seq, prev = head.seq, head.digest
+    with transaction.atomic(savepoint=False):
+        seq, prev = _head_for_update(connection)
         now = timezone.now()
         fields = {f.attname: f for f in AuditEvent._meta.concrete_fields}
-        columns = [
-            "seq", "at", "actor_id", "actor_label", "action", "object_type", "object_id", "object_label",
-            "org_unit_id", "org_path", "before", "after", "reason", "prev_digest", "digest",
-        ]  # fmt: skip
         at_value = fields["at"].get_db_prep_save(now, connection)
         json_field = fields["before"]
         labels: dict[int, str] = {}
@@ -226,14 +249,27 @@ def record_many(events: list[dict[str, Any]]) -> int:
             )
             prev = digest
         quote = connection.ops.quote_name
-        # Only quoted column names are formatted in; every value is a bound parameter.
+        # Only quoted names are formatted in; every value is a bound parameter.
         sql = (
             f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608
-            f"({', '.join(quote(fields[c].column) for c in columns)}) "
-            f"VALUES ({', '.join(['%s'] * len(columns))})"
+            f"({', '.join(quote(fields[c].column) for c in _EVENT_COLUMNS)}) VALUES "
         )
+        one = f"({', '.join(['%s'] * len(_EVENT_COLUMNS))})"
+        head_sql = f"UPDATE {quote(AuditChainHead._meta.db_table)} SET seq = %s, digest = %s WHERE id = %s"  # noqa: S608
         with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
-        head.seq, head.digest = seq, prev
-        head.save(update_fields=["seq", "digest"])
+            if len(rows) == 1:
+                cursor.execute(sql + one, rows[0])
+            elif connection.vendor == "postgresql":
+                # COPY: on PostgreSQL each INSERT costs a message of the protocol and an execution, more than its row
+                # (SQLite's ``executemany`` loops over one prepared statement in C). psycopg adapts each value with
+                # the same dumpers as for a parameter.
+                copy_sql = "COPY " + sql.removeprefix("INSERT INTO ").removesuffix(" VALUES ") + " FROM STDIN"  # noqa: S608
+                # Logged as one statement, like ``executemany``, where queries are logged (DEBUG, query counts).
+                logged = cursor.debug_sql(copy_sql, rows, many=True) if hasattr(cursor, "debug_sql") else nullcontext()
+                with logged, connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(sql + one, rows)
+            cursor.execute(head_sql, [seq, prev, 1])
     return len(rows)

@@ -185,7 +185,9 @@ class LockEvent(models.Model):
 class SubjectResult(models.Model):
     """Computed result of one subject for one student in one school year (TT22 averages or TT27 levels)."""
 
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="subject_results")
+    # No index of its own: the unique (student, school_class, subject) constraint begins with it, and each index
+    # costs every insert of a class's thousands of rows.
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="subject_results", db_index=False)
     school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="subject_results")
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=8, choices=SubjectKind.choices)
@@ -212,7 +214,8 @@ class SubjectResult(models.Model):
 class YearResult(models.Model):
     """Computed year result of one student in one class: levels, promotion, titles, TT27 classification."""
 
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="year_results")
+    # No index of its own: the unique (student, school_class) constraint begins with it.
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="year_results", db_index=False)
     school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="year_results")
     rule_set = models.ForeignKey(RuleSetVersion, on_delete=models.PROTECT, related_name="+")
     # TT22 (levels are Tt22Level codes).

@@ -43,3 +43,20 @@ def test_exit_code_is_one_from_the_command_line(world, tmp_path):
     with pytest.raises(SystemExit) as exited:
         ManagementUtility(["manage.py", "verify_audit"]).execute()
     assert exited.value.code == 1
+
+
+@pytest.mark.django_db
+def test_record_many_extends_the_chain_one_event_or_many():
+    from edudx.core import audit
+    from edudx.core.models import AuditChainHead
+
+    assert audit.record_many([]) == 0
+    assert audit.record_many([{"actor": None, "action": "test.one", "object_id": "1", "after": {"n": 1}}]) == 1
+    events = [{"actor": None, "action": "test.many", "object_id": str(i), "before": {"n": i}} for i in range(3)]
+    assert audit.record_many(events) == 3
+    audit.record(actor=None, action="test.single", object_id="9")
+    head = AuditChainHead.objects.get(id=1)
+    last = AuditEvent.objects.order_by("-seq").first()
+    assert (head.seq, head.digest) == (last.seq, last.digest) and head.seq == AuditEvent.objects.count() == 5
+    assert [e.action for e in AuditEvent.objects.order_by("seq")] == ["test.one", *["test.many"] * 3, "test.single"]
+    assert audit.verify_chain().ok

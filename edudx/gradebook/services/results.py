@@ -6,7 +6,7 @@ scores per subject sheet (two aggregate queries per class, scored and comment sh
 and levels from the exact sums in whole score steps (``rules.StepRules``, the Decimal rules' answers), and a sheet
 holding a value the sums cannot stand for is read cell by cell and goes through the Decimal rules, which refuse
 what they refuse. TT27 sheets are read cell by cell. The class's small reads are compiled once per process
-(``_Read``) and rows are written with prepared statements; only the rows that changed are written. It stores one ``SubjectResult`` per student and subject and one ``YearResult`` per
+(``_Read``) and rows are written with one prepared statement (SQLite) or ``COPY`` (PostgreSQL); only the rows that changed are written. It stores one ``SubjectResult`` per student and subject and one ``YearResult`` per
 student, each explaining its decision in ``details``. With semester I locked alone only the semester-I fields are
 filled; the year fields need both semesters locked. Computing is idempotent (same cells, same rows, no audit event
 for an unchanged student) and all-or-nothing.
@@ -20,8 +20,10 @@ principal's decision on titles (``confirm_title``) and the class's recognition o
 from __future__ import annotations
 
 import inspect
+import json
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
@@ -547,6 +549,25 @@ FROM {table} c
 WHERE c.{sheet} IN ({sheets}){one_student} AND c.{value} <> '' AND c.{number} IS NOT NULL AND c.{column} IN ({columns})
 GROUP BY c.{sheet}, c.{student}
 """
+# The same on SQLite, in one sum and one check per cell without function calls (SQLite evaluates ``ROUND`` and
+# ``ABS`` as calls, the larger part of the statement's time): each column has its own field of {width} bits
+# holding its score in steps counted from one below the lowest (so an empty field is a missing score; the unique
+# (sheet, student, column) constraint puts at most one score in a field), and the check refuses a score out of
+# range or farther than the tolerance from a whole step (``CAST`` truncates; it rounds half-up here because
+# every score it counts is at least the lowest, itself at least 0, and the rest are refused).
+_SCORED_FIELDS_SQL = """
+SELECT c.{sheet}, c.{student},
+       SUM((CAST(c.{number} * {scale} + 0.5 AS INTEGER) + {lift}) * CASE c.{column} {packing} END),
+       MAX(CASE WHEN c.{number} < {minimum} OR c.{number} > {maximum}
+                  OR c.{number} * {scale} + {tolerance} - CAST(c.{number} * {scale} + {tolerance} AS INTEGER)
+                     > {twice_tolerance} THEN 1 ELSE 0 END)
+FROM {table} c
+WHERE c.{sheet} IN ({sheets}){one_student} AND c.{value} <> '' AND c.{number} IS NOT NULL AND c.{column} IN ({columns})
+GROUP BY c.{sheet}, c.{student}
+"""
+_FIELD_WIDTH = 8  # bits of a column's field: 1 to 127 (TT22: 1 to 101 for the scores 0 to 10)
+
+
 # Per (sheet, student) of a comment sheet, over the non-empty values of its regular columns, gk and ck: which
 # columns are there (only when the sheets differ in their columns: otherwise none but the sheet's own are read),
 # how many values, how many are Đạt and how many are neither Đạt nor Chưa đạt.
@@ -614,7 +635,10 @@ def _load_tt22_sums(data: ClassData, student_ids: list[int]) -> None:
     one_student = student_ids[0] if len(student_ids) == 1 else None
     wanted = set(student_ids)
     odd: set[tuple[int, int]] = set()
-    if scored:
+    layout = _field_layout(scored, steps) if scored else None
+    if layout is not None:
+        _sum_scored_fields(data, scored, layout, steps, one_student, wanted, odd)
+    elif scored:
         bits, expected = _sheet_bits(scored)
         # Regular scores add up in the low bits; gk and ck sit above them, each field wide enough for its sums.
         # Scores are counted from the lowest valid one (0 under TT22) so that every field is non-negative.
@@ -691,6 +715,98 @@ def _load_tt22_sums(data: ClassData, student_ids: list[int]) -> None:
         cells = _read_cells(sorted({k[1] for k in odd}), sorted({k[0] for k in odd}))
         data.cells.update((key, cells.get(key, _NO_CELLS)) for key in odd)
         data.odd_students.update(student_id for student_id, _sheet in odd)
+
+
+def _field_layout(sheets: list[tuple[int, tuple[str, ...]]], steps: StepRules) -> dict[str, int] | None:
+    """The shift of each column's field for ``_SCORED_FIELDS_SQL`` (regular codes of every sheet, gk, ck), or None
+    where that statement does not apply: another engine, scores below 0 or more than a field holds, or more
+    columns than a 64-bit sum holds whatever a damaged cell may contain (up to the largest number the column
+    stores)."""
+    if connection.vendor != "sqlite" or steps.low < 0 or steps.high - steps.low + 1 >= 1 << (_FIELD_WIDTH - 1):
+        return None
+    codes = [*sorted({c for _sheet, regular in sheets for c in regular}), "gk", "ck"]
+    number = cast(models.DecimalField[Any, Any], ScoreCell._meta.get_field("number"))
+    largest = (10 ** (number.max_digits - number.decimal_places) * steps.scale + abs(steps.low) + 2).bit_length()
+    if _FIELD_WIDTH * (len(codes) - 1) + largest + len(codes).bit_length() > 62:
+        return None
+    return {code: _FIELD_WIDTH * index for index, code in enumerate(codes)}
+
+
+def _sum_scored_fields(
+    data: ClassData,
+    scored: list[tuple[int, tuple[str, ...]]],
+    layout: dict[str, int],
+    steps: StepRules,
+    one_student: int | None,
+    wanted: set[int],
+    odd: set[tuple[int, int]],
+) -> None:
+    """``_load_tt22_sums`` for scored sheets with ``_SCORED_FIELDS_SQL``: the same averages, refusals and odd
+    groups as the packed sums."""
+    field_mask = (1 << _FIELD_WIDTH) - 1
+    high_bit = 1 << (_FIELD_WIDTH - 1)
+    everything = sum(field_mask << shift for shift in layout.values())
+    # Per sheet: the fields outside its columns, and the constants telling at once whether each of its fields is
+    # filled (a field f ≥ 1 reaches the field's high bit when high_bit - 1 is added, without carrying over).
+    per_sheet: dict[int, tuple[int, int, int, tuple[int, ...], int, int]] = {}
+    for sheet_id, regular in scored:
+        regular_shifts = [layout[c] for c in dict.fromkeys(regular)]
+        own = [*regular_shifts, layout["gk"], layout["ck"]]
+        inside = sum(field_mask << shift for shift in own)
+        per_sheet[sheet_id] = (
+            everything & ~inside,
+            sum((high_bit - 1) << shift for shift in own),
+            sum(high_bit << shift for shift in own),
+            tuple(regular_shifts),
+            layout["gk"],
+            layout["ck"],
+        )
+    rows = _run_sums(
+        _SCORED_FIELDS_SQL,
+        scored,
+        dict.fromkeys(layout, 0),
+        one_student,
+        packing={code: 1 << shift for code, shift in layout.items()},
+        presence=False,
+        scale=steps.scale,
+        lift=1 - steps.low,
+        minimum=steps.rules.score_min,
+        maximum=steps.rules.score_max,
+        tolerance=_STEP_TOLERANCE,
+        twice_tolerance=2 * _STEP_TOLERANCE,
+    )
+    offset = steps.low - 1  # a field holds steps - offset
+    complete: list[tuple[int, int]] = []
+    sums: list[tuple[int, int, int, int]] = []
+    averages = data.averages
+    for sheet_id, student_id, packed, refused in rows:
+        if student_id not in wanted:
+            continue
+        outside, add, highs, shifts, midterm_shift, final_shift = per_sheet[sheet_id]
+        packed = int(packed) if packed is not None else 0
+        if refused or packed & outside:
+            odd.add((student_id, sheet_id))  # a score out of range or between steps, a cell of another column
+            continue
+        per_student = averages.get(student_id)
+        if per_student is None:
+            per_student = averages[student_id] = {}
+        if (packed + add) & highs != highs:
+            per_student[sheet_id] = None
+        elif not shifts:
+            per_student[sheet_id] = None
+            data.no_regular.add((student_id, sheet_id))
+        else:
+            complete.append((student_id, sheet_id))
+            sums.append(
+                (
+                    sum((packed >> shift) & field_mask for shift in shifts) + offset * len(shifts),
+                    len(shifts),
+                    ((packed >> midterm_shift) & field_mask) + offset,
+                    ((packed >> final_shift) & field_mask) + offset,
+                )
+            )
+    for (student_id, sheet_id), average in zip(complete, rules.semester_averages_steps(sums, steps=steps), strict=True):
+        averages[student_id][sheet_id] = average
 
 
 def _run_sums(
@@ -1224,6 +1340,48 @@ def _year_snapshot(row: YearResult) -> dict[str, Any]:
     return {f: getattr(row, f) for f in AUDITED_YEAR_FIELDS}
 
 
+@dataclass(frozen=True)
+class _EncodedJson:
+    """A JSON value with the text the database stores for it (``_insert`` writes ``text`` as it is)."""
+
+    value: Any
+    text: str
+
+
+class _DetailsEncoder:
+    """The stored text of the ``details`` of a class's year results, as ``JSONField`` writes it on SQLite
+    (``json.dumps`` with its default separators), byte for byte.
+
+    The details of every student begin with the same entries (``ClassData.common_details``: the rule set, its
+    thresholds, the subjects), the larger part of the text: that part is encoded once per class and the text of
+    the rest appended to it. Details that do not begin with those very entries, and other engines (PostgreSQL
+    stores ``jsonb``, parsed anyway), go through the field as usual.
+    """
+
+    def __init__(self, common: dict[str, Any]) -> None:
+        self.common = common if connection.vendor == "sqlite" and common else {}
+        self.items = list(self.common.items())
+        self.head = json.dumps(self.common)[:-1] if self.common else ""
+
+    def __call__(self, details: Any) -> Any:
+        items = self.items
+        if not items or not isinstance(details, dict) or len(details) < len(items):
+            return details
+        rest: dict[str, Any] = {}
+        position = 0
+        for key, value in details.items():
+            if position < len(items):
+                common_key, common_value = items[position]
+                if key != common_key or value is not common_value:
+                    return details
+                position += 1
+            else:
+                rest[key] = value
+        if not rest:
+            return _EncodedJson(details, self.head + "}")
+        return _EncodedJson(details, self.head + ", " + json.dumps(rest)[1:])
+
+
 def _insert(model: type[models.Model], names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     """Insert ``rows`` (values of the fields ``names``, in order) with one prepared statement run for every row.
 
@@ -1241,7 +1399,14 @@ def _insert(model: type[models.Model], names: tuple[str, ...], rows: list[tuple[
     for field_, column in zip(fields, zip(*rows, strict=True), strict=True):
         types = set(map(type, column))
         types.discard(type(None))
-        if len(types) <= 1 and all(kind.__hash__ is not None for kind in types):
+        if _EncodedJson in types:
+            columns.append(
+                [
+                    value.text if type(value) is _EncodedJson else field_.get_db_prep_save(value, connection)
+                    for value in column
+                ]
+            )
+        elif len(types) <= 1 and all(kind.__hash__ is not None for kind in types):
             prepared = {value: field_.get_db_prep_save(value, connection) for value in set(column)}
             if all(prepared[value] is value for value in prepared):
                 columns.append(column)
@@ -1252,9 +1417,28 @@ def _insert(model: type[models.Model], names: tuple[str, ...], rows: list[tuple[
     quote = connection.ops.quote_name
     names_sql = ", ".join(quote(str(f.column)) for f in fields)
     # Only quoted column names are formatted in; every value is a bound parameter.
-    sql = f"INSERT INTO {quote(meta.db_table)} ({names_sql}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
+    statement = f"INSERT INTO {quote(meta.db_table)} ({names_sql}) VALUES "  # noqa: S608
+    _insert_rows(statement, list(zip(*columns, strict=True)))
+
+
+def _insert_rows(statement: str, rows: list[tuple[Any, ...]]) -> None:
+    """Run ``statement`` (``INSERT INTO table (columns) VALUES `` with quoted names only) for ``rows``, every value
+    a bound parameter: SQLite runs one prepared statement for every row (its ``executemany`` loops in C).
+    PostgreSQL takes the rows through ``COPY … FROM STDIN`` instead (psycopg adapts each value with the same
+    dumpers as for a parameter): there each INSERT costs a message of the protocol and an execution, more than
+    its row, and one statement of many rows a slow client-side parse of its placeholders."""
+    if not rows:
+        return
     with connection.cursor() as cursor:
-        cursor.executemany(sql, list(zip(*columns, strict=True)))
+        if connection.vendor != "postgresql":
+            cursor.executemany(statement + f"({', '.join(['%s'] * len(rows[0]))})", rows)
+            return
+        copy_statement = "COPY " + statement.removeprefix("INSERT INTO ").removesuffix(" VALUES ") + " FROM STDIN"  # noqa: S608
+        # Logged as one statement, like ``executemany``, where queries are logged (DEBUG, query-count tests).
+        logged = cursor.debug_sql(copy_statement, rows, many=True) if hasattr(cursor, "debug_sql") else nullcontext()
+        with logged, connection.wrap_database_errors, cursor.cursor.copy(copy_statement) as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 SUBJECT_INSERT_FIELDS = ("student", "school_class", "subject", *SUBJECT_FIELDS, "retest", "rule_set", "computed_at")
@@ -1366,14 +1550,25 @@ def _compute(
                     "after": after,
                 }
             )
-    _insert(
-        YearResult,
-        YEAR_INSERT_FIELDS,
-        [
-            (row.student_id, class_id, version_id, *(getattr(row, f) for f in YEAR_FIELDS), "", False, now)
-            for row in new_years
-        ],
-    )
+    if new_years:
+        encode = _DetailsEncoder(data.common_details)
+        _insert(
+            YearResult,
+            YEAR_INSERT_FIELDS,
+            [
+                (
+                    row.student_id,
+                    class_id,
+                    version_id,
+                    *(getattr(row, f) for f in YEAR_FIELDS[:-1]),
+                    encode(row.details),
+                    "",
+                    False,
+                    now,
+                )
+                for row in new_years
+            ],
+        )
     if changed_years:
         YearResult.objects.bulk_update(
             changed_years, [*YEAR_FIELDS, "title_confirmed_by", "rule_set", "computed_at"], batch_size=500

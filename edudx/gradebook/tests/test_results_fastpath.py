@@ -266,3 +266,76 @@ def test_comment_subjects_and_kinds(world):
     )
     assert rows["MT"].semester_1_result == "chua_dat" and rows["GDTC"].semester_1_result == "dat"
     assert rows["TOAN"].kind == SubjectKind.SCORED and rows["TOAN"].semester_1_result == ""
+
+
+@pytestmark_db
+@pytest.mark.parametrize("seed", [3, 4])
+def test_sums_in_fields_are_the_packed_sums(world, seed, monkeypatch):
+    """SQLite sums a scored sheet with one field per column (``_SCORED_FIELDS_SQL``); the packed statement of the
+    other engines must read the same averages, gaps, refusals and odd groups from the same cells."""
+    from django.db import connection, transaction
+
+    from edudx.gradebook.services import results as service
+
+    rng = random.Random(seed)
+    klass, students = world.school1.class_a, world.school1.students_a
+    fill(klass, 1, {student: _random_student(rng) for student in students})
+    fill(klass, 2, {student: _random_student(rng) for student in students})
+    toan = ScoreSheet.objects.get(school_class=klass, subject__code="TOAN", semester=1)
+    gdcd = ScoreSheet.objects.get(school_class=klass, subject__code="GDCD", semester=2)
+    ScoreCell.objects.filter(sheet=toan, student=students[0], column="tx2").update(value="8.25", number=D("8.25"))
+    ScoreCell.objects.filter(sheet=toan, student=students[1], column="gk").delete()
+    ScoreCell.objects.create(sheet=gdcd, student=students[2], column="tx4", value="5", number=D("5"))
+    ScoreCell.objects.filter(sheet=gdcd, student=students[1], column="ck").update(value="0", number=D("0"))
+
+    def load():
+        with transaction.atomic():
+            data = service._load(klass, (1, 2))
+        return data.averages, data.no_regular, data.odd_students, data.comment_counts, data.cells
+
+    if connection.vendor == "sqlite":
+        assert service._field_layout([(toan.pk, ("tx1", "tx2"))], rules.step_rules(TT22_2021)) is not None
+    fields = load()
+    monkeypatch.setattr(service, "_field_layout", lambda sheets, steps: None)
+    packed = load()
+    assert fields == packed
+    assert students[2].pk in fields[2]  # a cell of a column its sheet does not have
+    if connection.vendor == "sqlite":  # PostgreSQL's numeric(4, 1) stores 8.25 as 8.3
+        assert students[0].pk in fields[2]
+    assert fields[0][students[1].pk][toan.pk] is None
+
+
+@pytestmark_db
+def test_details_are_stored_as_the_field_writes_them(world):
+    """The year results' ``details`` go in as ``JSONField`` would write them (on SQLite the same text, byte for
+    byte), though the part every student shares is encoded once per class."""
+    import json
+
+    from django.db import connection
+
+    from edudx.gradebook.services.results import _DetailsEncoder, _EncodedJson
+
+    rng = random.Random(5)
+    klass, students = world.school1.class_a, world.school1.students_a
+    fill(klass, 1, {student: _random_student(rng) for student in students})
+    fill(klass, 2, {student: _random_student(rng) for student in students})
+    results = _compute(world, klass)
+    field = YearResult._meta.get_field("details")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT student_id, details FROM gradebook_yearresult WHERE school_class_id = %s", [klass.pk])
+        stored = dict(cursor.fetchall())
+    assert set(stored) == {student.pk for student in students}
+    for student in students:
+        details = results[student.pk].details
+        assert YearResult.objects.get(pk=results[student.pk].pk).details == details
+        if connection.vendor == "sqlite":
+            assert stored[student.pk] == field.get_db_prep_save(details, connection)
+    common = {"a": [1, "ệ"], "b": {"c": 2}}
+    encode = _DetailsEncoder(common)
+    if connection.vendor == "sqlite":
+        for details in ({**common, "d": "đ", "e": [3]}, dict(common)):
+            encoded = encode(details)
+            assert isinstance(encoded, _EncodedJson) and encoded.text == json.dumps(details)
+    # Details that do not begin with the very same entries go through the field as usual.
+    assert encode({"b": common["b"], "a": common["a"]}) == {"b": common["b"], "a": common["a"]}
+    assert encode({"a": [1, "ệ"], "b": common["b"]}) == {"a": [1, "ệ"], "b": common["b"]}

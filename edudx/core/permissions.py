@@ -132,11 +132,17 @@ class Policy(Generic[M]):
     def base_queryset(self) -> QuerySet[M]:
         return self.model._default_manager.all()  # type: ignore[return-value]
 
-    def visible(self, actor: Actor, verb: str = "view", queryset: QuerySet[M] | None = None) -> QuerySet[M]:
+    def visible(
+        self, actor: Actor, verb: str = "view", queryset: QuerySet[M] | None = None, *, distinct: bool = True
+    ) -> QuerySet[M]:
+        """The rows ``actor`` may ``verb``. A relationship join can repeat a row, hence DISTINCT; a caller that
+        reads a few columns and removes repeats itself may pass ``distinct=False`` and spare the database the
+        sort over every selected column."""
         qs = queryset if queryset is not None else self.base_queryset()
         if not actor.is_authenticated:
             return qs.none()
-        return qs.filter(self.filter_q(actor, f"{self.area}.{verb}")).distinct()
+        qs = qs.filter(self.filter_q(actor, f"{self.area}.{verb}"))
+        return qs.distinct() if distinct else qs
 
     def allows(self, actor: Actor, verb: str, obj: M) -> bool:
         if obj.pk is None or not actor.is_authenticated:

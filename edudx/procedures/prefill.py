@@ -160,7 +160,7 @@ def child_records(actor: Actor) -> list[ChildRecord]:
         return []
     rows = (
         policy_for(GuardianLink)
-        .visible(actor)
+        .visible(actor, distinct=False)  # repeats are dropped below, one record per pupil
         .filter(guardian_id=actor.person_id)
         .annotate(current=FilteredRelation("student__memberships", condition=Q(student__memberships__left_on=None)))
         # An open membership is normally the only one; if a move left two open, the one joined last is current.

@@ -99,3 +99,20 @@ def test_paths_q_of_nothing_matches_nothing(world):
     assert ids(OrgUnit.objects.filter(paths_q("path", [world.authority.path, world.school1.school.path]))) == ids(
         OrgUnit.objects.under(world.authority)
     )
+
+
+def test_visible_without_distinct_is_the_same_rows_with_repeats_allowed(world):
+    """A subject teacher with two subjects in one class reaches each pupil twice through the relationship join:
+    ``distinct=False`` gives those repeats (for callers that drop them), never another row."""
+    from edudx.registry.models import Subject, TeachingAssignment
+
+    TeachingAssignment.objects.create(
+        staff=world.school1.subject_teacher, school_class=world.school1.class_b, subject=Subject.objects.get(code="NV")
+    )
+    actor = Actor(world.school1.subject_teacher.person.user)
+    policy = policy_for(Student)
+    unique = list(policy.visible(actor).values_list("pk", flat=True))
+    repeated = list(policy.visible(actor, distinct=False).values_list("pk", flat=True))
+    assert sorted(unique) == sorted({s.pk for s in world.school1.students_b})
+    assert set(repeated) == set(unique) and len(repeated) == 2 * len(unique)
+    assert not policy.visible(Actor(None), distinct=False).exists()

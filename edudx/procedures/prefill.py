@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import FilteredRelation, Q
@@ -197,29 +197,9 @@ def child_records(actor: Actor) -> list[ChildRecord]:
     return list(records.values())
 
 
-def _record_of_link(actor: Actor, link: GuardianLink) -> ChildRecord:
-    student, pupil = link.student, link.student.person
-    membership = _current_membership(actor, student)
-    klass = membership.school_class if membership is not None else None
-    return ChildRecord(
-        student_id=student.pk,
-        moet_code=student.moet_code,
-        school_id=student.school_id,
-        school_name=student.school.name,
-        school_path=student.school.path,
-        full_name=pupil.full_name,
-        date_of_birth=pupil.date_of_birth,
-        sex=pupil.sex or "",
-        personal_id_encrypted=pupil.personal_id_encrypted or "",
-        relation=link.relation,
-        grade_code=klass.grade.code if klass else "",
-        grade_name=klass.grade.name if klass else "",
-        class_name=klass.name if klass else "",
-    )
-
-
 def record_of_student(student: Student) -> ChildRecord:
-    """A pupil the desk found (at the counter): who and which school; no applicant relation, no class."""
+    """A pupil as a record: who and which school, no relation and no class (the pupil the desk found at the
+    counter; a page adds what its guardian link and membership say)."""
     return ChildRecord(
         student_id=student.pk,
         moet_code=student.moet_code,
@@ -231,6 +211,19 @@ def record_of_student(student: Student) -> ChildRecord:
         sex=student.person.sex or "",
         personal_id_encrypted=student.person.personal_id_encrypted or "",
         relation="",
+    )
+
+
+def _record_of_link(actor: Actor, link: GuardianLink) -> ChildRecord:
+    """What ``child_records`` gives for one child, from a link the pages already read (and its current class)."""
+    membership = _current_membership(actor, link.student)
+    klass = membership.school_class if membership is not None else None
+    return replace(
+        record_of_student(link.student),
+        relation=link.relation,
+        grade_code=klass.grade.code if klass else "",
+        grade_name=klass.grade.name if klass else "",
+        class_name=klass.name if klass else "",
     )
 
 

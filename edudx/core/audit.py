@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from .bulk import insert_rows
 from .models import AuditChainHead, AuditEvent, OrgUnit
 
 GENESIS = "0" * 64
@@ -240,28 +240,9 @@ def record_many(events: list[dict[str, Any]]) -> int:
                 )
             )
             prev = digest
+        insert_rows(AuditEvent._meta.db_table, [fields[c].column for c in _EVENT_COLUMNS], rows)
         quote = connection.ops.quote_name
-        # Only quoted names are formatted in; every value is a bound parameter.
-        sql = (
-            f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608
-            f"({', '.join(quote(fields[c].column) for c in _EVENT_COLUMNS)}) VALUES "
-        )
-        one = f"({', '.join(['%s'] * len(_EVENT_COLUMNS))})"
         head_sql = f"UPDATE {quote(AuditChainHead._meta.db_table)} SET seq = %s, digest = %s WHERE id = %s"  # noqa: S608
         with connection.cursor() as cursor:
-            if len(rows) == 1:
-                cursor.execute(sql + one, rows[0])
-            elif connection.vendor == "postgresql":
-                # COPY: on PostgreSQL each INSERT costs a message of the protocol and an execution, more than its row
-                # (SQLite's ``executemany`` loops over one prepared statement in C). psycopg adapts each value with
-                # the same dumpers as for a parameter.
-                copy_sql = "COPY " + sql.removeprefix("INSERT INTO ").removesuffix(" VALUES ") + " FROM STDIN"  # noqa: S608
-                # Logged as one statement, like ``executemany``, where queries are logged (DEBUG, query counts).
-                logged = cursor.debug_sql(copy_sql, rows, many=True) if hasattr(cursor, "debug_sql") else nullcontext()
-                with logged, connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                cursor.executemany(sql + one, rows)
             cursor.execute(head_sql, [seq, prev, 1])
     return len(rows)

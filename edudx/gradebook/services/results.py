@@ -23,7 +23,6 @@ import inspect
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
@@ -34,7 +33,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from edudx.core.api import Actor, Conflict, NotPermitted, Role, ValidationFailed, audit
+from edudx.core.api import Actor, Conflict, NotPermitted, Role, ValidationFailed, audit, insert_rows
 from edudx.registry.api import SchoolClass, Student, Subject
 
 from .. import columns as cols
@@ -1414,31 +1413,8 @@ def _insert(model: type[models.Model], names: tuple[str, ...], rows: list[tuple[
                 columns.append([prepared[value] for value in column])
         else:
             columns.append([field_.get_db_prep_save(value, connection) for value in column])
-    quote = connection.ops.quote_name
-    names_sql = ", ".join(quote(str(f.column)) for f in fields)
-    # Only quoted column names are formatted in; every value is a bound parameter.
-    statement = f"INSERT INTO {quote(meta.db_table)} ({names_sql}) VALUES "  # noqa: S608
-    _insert_rows(statement, list(zip(*columns, strict=True)))
-
-
-def _insert_rows(statement: str, rows: list[tuple[Any, ...]]) -> None:
-    """Run ``statement`` (``INSERT INTO table (columns) VALUES `` with quoted names only) for ``rows``, every value
-    a bound parameter: SQLite runs one prepared statement for every row (its ``executemany`` loops in C).
-    PostgreSQL takes the rows through ``COPY … FROM STDIN`` instead (psycopg adapts each value with the same
-    dumpers as for a parameter): there each INSERT costs a message of the protocol and an execution, more than
-    its row, and one statement of many rows a slow client-side parse of its placeholders."""
-    if not rows:
-        return
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            cursor.executemany(statement + f"({', '.join(['%s'] * len(rows[0]))})", rows)
-            return
-        copy_statement = "COPY " + statement.removeprefix("INSERT INTO ").removesuffix(" VALUES ") + " FROM STDIN"  # noqa: S608
-        # Logged as one statement, like ``executemany``, where queries are logged (DEBUG, query-count tests).
-        logged = cursor.debug_sql(copy_statement, rows, many=True) if hasattr(cursor, "debug_sql") else nullcontext()
-        with logged, connection.wrap_database_errors, cursor.cursor.copy(copy_statement) as copy:
-            for row in rows:
-                copy.write_row(row)
+    # One INSERT run for every row (SQLite) or COPY (PostgreSQL): ``core.bulk.insert_rows``.
+    insert_rows(meta.db_table, [str(f.column) for f in fields], list(zip(*columns, strict=True)))
 
 
 SUBJECT_INSERT_FIELDS = ("student", "school_class", "subject", *SUBJECT_FIELDS, "retest", "rule_set", "computed_at")

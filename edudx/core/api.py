@@ -1,7 +1,7 @@
 """What other apps may use from core."""
 
 from . import audit
-from .bulk import insert_rows
+from .bulk import insert_objects, insert_rows
 from .capabilities import ROLE_CAPABILITIES, reach_of
 from .enums import (
     AUTHORITY_ROLES,
@@ -46,6 +46,7 @@ __all__ = [
     "ValidationFailed",
     "actor_for",
     "audit",
+    "insert_objects",
     "insert_rows",
     "paths_q",
     "policy_for",

@@ -14,6 +14,8 @@ from typing import Any
 from django.core.mail import send_mail
 from django.db import transaction
 
+from edudx.core.api import insert_objects
+
 # The SMS adapters live in core (accounts sends sign-up codes too); re-exported here for existing callers.
 from edudx.core.sms import ConsoleSmsBackend, LocmemSmsBackend, SmsBackend, send_sms, sms_backend
 
@@ -75,21 +77,23 @@ def queue_for_applicant(dossier: Dossier, subject: str, body: str) -> list[Dossi
     The copies exist if and only if the change does (a rollback takes them with it, and no message announces
     it), and they cost no transaction of their own. A message the gateway refuses is marked not delivered.
     """
-    copies = DossierNotification.objects.bulk_create(
-        [
-            DossierNotification(dossier=dossier, channel=channel, recipient=recipient, subject=subject[:255], body=body)
-            for channel, recipient in _targets(dossier)
-        ]
-    )
+    copies = [
+        DossierNotification(dossier=dossier, channel=channel, recipient=recipient, subject=subject[:255], body=body)
+        for channel, recipient in _targets(dossier)
+    ]
+    # One plain INSERT, no ids read back: a copy is found again by its dossier, channel and time.
+    insert_objects(copies)
     if copies:
         transaction.on_commit(lambda: _deliver(copies, dossier.code))
     return copies
 
 
 def _deliver(copies: list[DossierNotification], code: str) -> None:
-    failed = [c.pk for c in copies if not _send(c.channel, c.recipient, c.subject, c.body, code)]
-    if failed:
-        DossierNotification.objects.filter(pk__in=failed).update(delivered=False)
+    for copy in copies:
+        if not _send(copy.channel, copy.recipient, copy.subject, copy.body, code):
+            DossierNotification.objects.filter(
+                dossier_id=copy.dossier_id, channel=copy.channel, sent_at=copy.sent_at
+            ).update(delivered=False)
 
 
 def notify_staff(user: Any, subject: str, body: str) -> bool:

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import FilteredRelation, Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from edudx.core.api import Actor, NotPermitted, policy_for
@@ -118,7 +119,7 @@ def _date_text(value: dt.date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else ""
 
 
-def _personal_id(person: Person) -> str:
+def _personal_id(person: Person | PersonRecord) -> str:
     return decrypt(person.personal_id_encrypted) if person.personal_id_encrypted else ""
 
 
@@ -149,33 +150,74 @@ class ChildRecord:
     class_name: str = ""
 
 
-def child_records(actor: Actor) -> list[ChildRecord]:
-    """The actor's children with their current class, in one query read through the guardian-link policy.
+@dataclass(frozen=True)
+class PersonRecord:
+    """The applicant's own person as the prefill reads it (the fields ``resolve`` takes from a ``Person``)."""
 
+    full_name: str
+    phone: str
+    email: str
+    address: str
+    date_of_birth: dt.date | None
+    personal_id_encrypted: str
+
+
+@dataclass(frozen=True)
+class ApplicantRecords:
+    """The applicant's person (``None`` when they are nobody's guardian: read it with ``own_person``) and children."""
+
+    person: PersonRecord | None
+    children: list[ChildRecord]
+
+
+# The columns of ``ChildRecord`` and ``PersonRecord`` for the guardian links chosen by ``{links}`` (a subquery of
+# link ids). An open membership is normally the only one; if a move left two open, the one joined last comes first.
+APPLICANT_RECORDS_SQL = """
+SELECT gl.student_id, s.moet_code, s.school_id, o.name, o.path, p.full_name, p.date_of_birth, p.sex,
+       p.personal_id_encrypted, gl.relation, c.school_id, g.code, g.name, c.name,
+       gp.full_name, gp.phone, gp.email, gp.address, gp.date_of_birth, gp.personal_id_encrypted
+  FROM registry_guardianlink gl
+  JOIN registry_person gp ON gp.id = gl.guardian_id
+  JOIN registry_student s ON s.id = gl.student_id
+  JOIN core_orgunit o ON o.id = s.school_id
+  JOIN registry_person p ON p.id = s.person_id
+  LEFT JOIN registry_classmembership m ON m.student_id = s.id AND m.left_on IS NULL
+  LEFT JOIN registry_schoolclass c ON c.id = m.school_class_id
+  LEFT JOIN registry_grade g ON g.id = c.grade_id
+ WHERE gl.id IN ({links})
+ ORDER BY p.search_name, gl.student_id, m.joined_on DESC, m.id DESC
+"""
+
+
+def applicant_records(actor: Actor) -> ApplicantRecords:
+    """The actor's own person and their children with their current class, in one query.
+
+    Which links: the guardian-link policy decides (its query, as a subquery of ids; it finds the actor's links by
+    their user, so the actor's person need not be read first). What is read for them: one fixed statement joining
+    the guardian's person, the pupil, their person, school and open class membership — the columns a submission
+    needs, without compiling a seven-table ORM query on every submission (that compile cost more than the read).
     The current class comes from the pupil's open membership *in a class of the pupil's own school*: exactly the
     memberships the class-membership policy shows a guardian (their child's, under the unit of their grant, which
     the link's policy already checks for that school). A membership elsewhere is not read here.
     """
-    if not actor.is_authenticated or actor.person_id is None:
-        return []
-    rows = (
-        policy_for(GuardianLink)
-        .visible(actor, distinct=False)  # repeats are dropped below, one record per pupil
-        .filter(guardian_id=actor.person_id)
-        .annotate(current=FilteredRelation("student__memberships", condition=Q(student__memberships__left_on=None)))
-        # An open membership is normally the only one; if a move left two open, the one joined last is current.
-        .order_by("student__person__search_name", "student_id", "-current__joined_on", "-current__id")
-        .values_list(
-            "student_id", "student__moet_code", "student__school_id", "student__school__name",
-            "student__school__path", "student__person__full_name", "student__person__date_of_birth",
-            "student__person__sex", "student__person__personal_id_encrypted", "relation",
-            "current__school_class__school_id", "current__school_class__grade__code",
-            "current__school_class__grade__name", "current__school_class__name",
-        )
-    )  # fmt: skip
+    if not actor.is_authenticated:
+        return ApplicantRecords(None, [])
+    links = policy_for(GuardianLink).visible(actor, distinct=False).filter(guardian__user_id=actor.user.pk)
+    try:
+        links_sql, params = links.values("pk").query.sql_with_params()
+    except EmptyResultSet:  # no grant to read links under: nobody's guardian here
+        return ApplicantRecords(None, [])
+    with connection.cursor() as cursor:
+        cursor.execute(APPLICANT_RECORDS_SQL.format(links=links_sql), params)
+        rows = cursor.fetchall()
+    to_date = Person._meta.get_field("date_of_birth").to_python  # SQLite answers a date as text
+    person: PersonRecord | None = None
     records: dict[int, ChildRecord] = {}
     for (student_id, moet_code, school_id, school_name, school_path, full_name, born, sex, encrypted, relation,
-         class_school_id, grade_code, grade_name, class_name) in rows:  # fmt: skip
+         class_school_id, grade_code, grade_name, class_name, *own) in rows:  # fmt: skip
+        if person is None:
+            name, phone, email, address, own_born, own_encrypted = own
+            person = PersonRecord(name, phone or "", email or "", address or "", to_date(own_born), own_encrypted or "")
         if student_id in records:
             continue  # the class joined last came first
         in_own_school = class_school_id == school_id
@@ -186,7 +228,7 @@ def child_records(actor: Actor) -> list[ChildRecord]:
             school_name=school_name,
             school_path=school_path,
             full_name=full_name,
-            date_of_birth=born,
+            date_of_birth=to_date(born),
             sex=sex or "",
             personal_id_encrypted=encrypted or "",
             relation=relation,
@@ -194,7 +236,12 @@ def child_records(actor: Actor) -> list[ChildRecord]:
             grade_name=(grade_name or "") if in_own_school else "",
             class_name=(class_name or "") if in_own_school else "",
         )
-    return list(records.values())
+    return ApplicantRecords(person, list(records.values()))
+
+
+def child_records(actor: Actor) -> list[ChildRecord]:
+    """The actor's children with their current class (``applicant_records``)."""
+    return applicant_records(actor).children
 
 
 def record_of_student(student: Student) -> ChildRecord:
@@ -237,22 +284,23 @@ def resolve(
     student: Student | None = None,
     links: Sequence[GuardianLink] | None = None,
     child: ChildRecord | None = None,
+    person: PersonRecord | None = None,
 ) -> Prefill:
     """Every prefill source known for ``actor`` and one of their children: ``child`` as ``child_records`` read it,
     or ``student`` (which must be one of their children; ``links``: the actor's ``guardian_links`` when the caller
-    already read them)."""
+    already read them). ``person``: the actor's own person as ``applicant_records`` read it (else it is read)."""
     prefill = Prefill()
     if not actor.is_authenticated:
         return prefill
     user = actor.user
-    person = own_person(actor)
-    _put(prefill, "guardian.full_name", (person.full_name if person else "") or user.get_full_name())
-    _put(prefill, "guardian.phone", (person.phone if person else "") or getattr(user, "phone", ""))
-    _put(prefill, "guardian.email", (person.email if person else "") or user.email)
-    if person is not None:
-        _put(prefill, "guardian.address", person.address)
-        _put(prefill, "guardian.date_of_birth", person.date_of_birth, _date_text(person.date_of_birth))
-        own_id = _personal_id(person)
+    own: Person | PersonRecord | None = person if person is not None else own_person(actor)
+    _put(prefill, "guardian.full_name", (own.full_name if own else "") or user.get_full_name())
+    _put(prefill, "guardian.phone", (own.phone if own else "") or getattr(user, "phone", ""))
+    _put(prefill, "guardian.email", (own.email if own else "") or user.email)
+    if own is not None:
+        _put(prefill, "guardian.address", own.address)
+        _put(prefill, "guardian.date_of_birth", own.date_of_birth, _date_text(own.date_of_birth))
+        own_id = _personal_id(own)
         _put(prefill, "guardian.personal_id_number", own_id, mask_personal_id(own_id))
     if child is None and student is not None:
         links = guardian_links(actor) if links is None else links

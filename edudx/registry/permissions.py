@@ -100,7 +100,9 @@ class GuardianLinkPolicy(Policy[GuardianLink]):
 
     def related_q(self, actor: Actor, capability: str, role: str) -> Q:
         if role == Role.GUARDIAN:
-            return Q(guardian_id=actor.person_id) if actor.person_id else NOTHING
+            # By the guardian's user, not their person id: the same links, and a caller reading only links need
+            # not load the actor's person first.
+            return Q(guardian__user_id=actor.user.pk)
         return student_related_q("student__", actor, role)
 
 

@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from edudx.core.api import Actor, NotPermitted, OrgUnit, ValidationFailed, audit, policy_for
+from edudx.core.api import Actor, NotPermitted, OrgUnit, ValidationFailed, audit, insert_objects, policy_for
 from edudx.registry.api import Student
 
 from .. import notifications, prefill, reference_cache
@@ -239,7 +239,8 @@ def submit_dossier(
     moet_code = str(data.get(pupil_key) or "").strip() if pupil_key else ""
     # The applicant's children with their classes, read once (through the registry's policy) for the pupil, the
     # prefill and the form.
-    children = [] if counter else prefill.child_records(actor)
+    applicant_records = None if counter else prefill.applicant_records(actor)
+    children = applicant_records.children if applicant_records is not None else []
     student, student_problems = _student_for(
         actor, counter=counter, student_id=student_id, moet_code=moet_code or None, children=children
     )
@@ -253,7 +254,7 @@ def submit_dossier(
     # The once-only principle: what the platform knows fills the form (never trusted from the page).
     prefilled: list[str] = []
     if definition is not None and not counter:
-        known = prefill.resolve(actor, child=student)
+        known = prefill.resolve(actor, child=student, person=applicant_records.person if applicant_records else None)
         data, prefilled = prefill.merge(definition, data, known)
 
     reusable = set(prefill.reusable_components(procedure, student))
@@ -326,8 +327,9 @@ def submit_dossier(
     with transaction.atomic():
         dossier.code = next_code(receiving, now, desk=desk)
         dossier.save(force_insert=True)
-        DossierFile.objects.bulk_create(rows)
-        first_event.save(force_insert=True)
+        # Neither row's id is needed back: one plain INSERT each instead of the ORM's insert compiler.
+        insert_objects(rows)
+        insert_objects([first_event])
         if fee > 0:
             dossier.bill_reference = _issue_bill(actor, dossier, procedure)
             Dossier.objects.filter(pk=dossier.pk).update(bill_reference=dossier.bill_reference)

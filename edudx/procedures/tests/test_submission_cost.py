@@ -27,9 +27,9 @@ from .test_submission import NOW, RESULTS, TRANSFER, desk, guardian, png_bytes, 
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/procedures/my-dossiers/"
-# Grants, person, the children with their classes (one query), the number, the dossier, its file, its event, the
-# audit event (three), the notices; the procedure and the desk come from the cache. A change that reads the
-# children or the policies again shows here first.
+# Grants, the applicant's person and children with their classes (one query), the number, the dossier, its file,
+# its event, the audit event (three), the notices, and the savepoint of the test's transaction (two); the procedure
+# and the desk come from the cache. A change that reads the person, the children or the policies again shows here.
 MAX_SUBMIT_QUERIES = 12
 
 
@@ -62,8 +62,9 @@ def test_submit_answers_light_and_the_detail_is_a_get(world, guardian, django_ca
 def test_submission_query_count_is_bounded(world, guardian, django_assert_max_num_queries):
     pupil = world.school1.students_a[0]
     _post(guardian, pupil)  # the day's sequence row exists from now on, as it does after the first dossier
+    fresh = type(guardian).objects.get(pk=guardian.pk)  # as a request loads it: no person cached on it
     with django_assert_max_num_queries(MAX_SUBMIT_QUERIES):
-        _, answer = _post(guardian, pupil)
+        _, answer = _post(fresh, pupil)
     assert answer.status_code == 201
 
 
@@ -116,6 +117,26 @@ def test_child_records_in_one_query_prefill_as_the_pages_do(world, guardian, dja
     from_record = prefill.resolve(actor, child=record)
     from_pages = prefill.resolve(Actor(guardian), student=pupil)
     assert from_record.values == from_pages.values and from_record.display == from_pages.display
+
+
+def test_applicant_and_children_in_one_query_without_reading_the_person(world, guardian, django_assert_num_queries):
+    """The applicant's own person comes with the children: after the grants (read by every request) the whole
+    prefill of a submission is one query, and it equals what the pages prefill."""
+    actor = Actor(guardian)
+    actor.grants
+    pupil = world.school1.students_a[0]
+    with django_assert_num_queries(1):
+        records = prefill.applicant_records(actor)
+        record = next(r for r in records.children if r.student_id == pupil.pk)
+        from_records = prefill.resolve(actor, child=record, person=records.person)
+    from_pages = prefill.resolve(Actor(guardian), student=pupil)
+    assert from_records.values == from_pages.values and from_records.display == from_pages.display
+    assert from_records.values["guardian.full_name"] == guardian.person.full_name
+
+
+def test_applicant_records_of_nobodys_guardian_are_empty(world):
+    records = prefill.applicant_records(Actor(world.nobody))
+    assert records.person is None and records.children == []
 
 
 def test_child_records_take_no_class_of_another_school(world, guardian):

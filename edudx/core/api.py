@@ -1,7 +1,7 @@
 """What other apps may use from core."""
 
 from . import audit
-from .bulk import insert_objects, insert_rows
+from .bulk import WriteBatch, insert_object, insert_objects, insert_rows
 from .capabilities import ROLE_CAPABILITIES, reach_of
 from .enums import (
     AUTHORITY_ROLES,
@@ -44,8 +44,10 @@ __all__ = [
     "SchoolLevel",
     "SensitiveRead",
     "ValidationFailed",
+    "WriteBatch",
     "actor_for",
     "audit",
+    "insert_object",
     "insert_objects",
     "insert_rows",
     "paths_q",

@@ -17,7 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from .bulk import insert_rows
+from .bulk import WriteBatch, insert_rows
 from .models import AuditChainHead, AuditEvent, OrgUnit
 
 GENESIS = "0" * 64
@@ -88,6 +88,7 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str = "",
+    batch: WriteBatch | None = None,
 ) -> None:
     """Append one event to the chain, in the caller's transaction: the same lean path as ``record_many`` (the
     head read and locked with one statement, the event inserted with one, the head moved with one), which is
@@ -95,7 +96,10 @@ def record(
 
     No savepoint: the event belongs to the caller's transaction (it exists if and only if the change does), so a
     failure here must undo the caller's block anyway; a savepoint would only add two round trips while the chain
-    head is locked. Called outside a transaction, this still opens one of its own."""
+    head is locked. Called outside a transaction, this still opens one of its own.
+
+    ``batch``: the caller's ``WriteBatch``: the head is locked now, and the event and the head's move go with the
+    batch's other writes (the caller runs it before its transaction ends)."""
     record_many(
         [
             {
@@ -110,7 +114,8 @@ def record(
                 "after": after,
                 "reason": reason,
             }
-        ]
+        ],
+        batch=batch,
     )
 
 
@@ -168,7 +173,7 @@ _EVENT_COLUMNS = (
 )  # fmt: skip
 
 
-def record_many(events: list[dict[str, Any]]) -> int:
+def record_many(events: list[dict[str, Any]], *, batch: WriteBatch | None = None) -> int:
     """Append many events in one locked transaction (bulk imports); each dict takes ``record``'s
     keyword arguments. Digests are computed exactly as ``record`` does (same ``_content``), so
     ``verify_chain`` holds. The rows go in as one prepared INSERT run for every row, and the chain
@@ -240,9 +245,14 @@ def record_many(events: list[dict[str, Any]]) -> int:
                 )
             )
             prev = digest
-        insert_rows(AuditEvent._meta.db_table, [fields[c].column for c in _EVENT_COLUMNS], rows)
+        columns = [fields[c].column for c in _EVENT_COLUMNS]
         quote = connection.ops.quote_name
         head_sql = f"UPDATE {quote(AuditChainHead._meta.db_table)} SET seq = %s, digest = %s WHERE id = %s"  # noqa: S608
+        if batch is not None:
+            batch.add_rows(AuditEvent._meta.db_table, columns, rows)
+            batch.add_statement(head_sql, [seq, prev, 1])
+            return len(rows)
+        insert_rows(AuditEvent._meta.db_table, columns, rows)
         with connection.cursor() as cursor:
             cursor.execute(head_sql, [seq, prev, 1])
     return len(rows)

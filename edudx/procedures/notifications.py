@@ -14,7 +14,7 @@ from typing import Any
 from django.core.mail import send_mail
 from django.db import transaction
 
-from edudx.core.api import insert_objects
+from edudx.core.api import WriteBatch, insert_objects
 
 # The SMS adapters live in core (accounts sends sign-up codes too); re-exported here for existing callers.
 from edudx.core.sms import ConsoleSmsBackend, LocmemSmsBackend, SmsBackend, send_sms, sms_backend
@@ -71,7 +71,9 @@ def notify_applicant(dossier: Dossier, subject: str, body: str) -> list[DossierN
     return DossierNotification.objects.bulk_create(sent)
 
 
-def queue_for_applicant(dossier: Dossier, subject: str, body: str) -> list[DossierNotification]:
+def queue_for_applicant(
+    dossier: Dossier, subject: str, body: str, *, batch: WriteBatch | None = None
+) -> list[DossierNotification]:
     """Keep the applicant's copies in the caller's transaction and send the messages once it commits.
 
     The copies exist if and only if the change does (a rollback takes them with it, and no message announces
@@ -81,8 +83,12 @@ def queue_for_applicant(dossier: Dossier, subject: str, body: str) -> list[Dossi
         DossierNotification(dossier=dossier, channel=channel, recipient=recipient, subject=subject[:255], body=body)
         for channel, recipient in _targets(dossier)
     ]
-    # One plain INSERT, no ids read back: a copy is found again by its dossier, channel and time.
-    insert_objects(copies)
+    # One plain INSERT (or a part of the caller's ``batch``), no ids read back: a copy is found again by its
+    # dossier, channel and time.
+    if batch is not None:
+        batch.add_objects(copies)
+    else:
+        insert_objects(copies)
     if copies:
         transaction.on_commit(lambda: _deliver(copies, dossier.code))
     return copies

@@ -57,3 +57,57 @@ def test_nothing_to_insert_costs_nothing():
     with CaptureQueriesContext(connection) as queries:
         insert_objects([])
     assert queries.captured_queries == []
+
+
+def test_one_instance_inserted_with_its_id_read_back_as_save_does():
+    from edudx.core.bulk import insert_object
+
+    parent = OrgUnit.objects.create(kind=OrgUnitKind.AUTHORITY, name="Phòng GD", valid_from=DAY)
+    unit = OrgUnit(kind=OrgUnitKind.SCHOOL, name="Trường D", parent=parent, valid_from=DAY)
+    with CaptureQueriesContext(connection) as queries:
+        insert_object(unit)
+    assert len(queries.captured_queries) == 1
+    assert unit.pk is not None and not unit._state.adding and unit.created_at is not None
+    stored = OrgUnit.objects.get(pk=unit.pk)
+    assert (stored.name, stored.parent_id, stored.created_at) == ("Trường D", parent.pk, unit.created_at)
+    with pytest.raises(AssertionError):
+        insert_object(unit)  # already stored
+
+
+def test_a_write_batch_runs_every_part_in_one_statement_on_postgresql(world):
+    from edudx.core.audit import record, verify_chain
+    from edudx.core.bulk import WriteBatch
+    from edudx.core.models import AuditChainHead, AuditEvent
+
+    unit = OrgUnit.objects.create(kind=OrgUnitKind.SCHOOL, name="Trường E", valid_from=DAY)
+    batch = WriteBatch()
+    batch.add_objects(_events(unit, 2))
+    batch.add_objects([])  # nothing to add: no part
+    record(actor=world.nobody, action="test.batch", obj=unit, after={"n": 2}, batch=batch)
+    # Held by the batch until it runs: neither the event nor the head's move is written yet.
+    assert not AuditEvent.objects.filter(action="test.batch").exists()
+    assert not OrgUnitEvent.objects.filter(unit=unit).exists()
+    with CaptureQueriesContext(connection) as queries:
+        batch.run()
+    parts = 3  # the unit's events, the audit event, the chain head's move
+    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else parts)
+    assert OrgUnitEvent.objects.filter(unit=unit).count() == 2
+    event = AuditEvent.objects.get(action="test.batch")
+    assert AuditChainHead.objects.get(id=1).seq == event.seq and verify_chain().ok
+    with CaptureQueriesContext(connection) as queries:
+        batch.run()  # a batch runs once
+    assert queries.captured_queries == []
+
+
+def test_a_failing_part_writes_nothing_of_the_batch():
+    from django.db import DatabaseError, transaction
+
+    from edudx.core.bulk import WriteBatch
+
+    unit = OrgUnit.objects.create(kind=OrgUnitKind.SCHOOL, name="Trường F", valid_from=DAY)
+    batch = WriteBatch()
+    batch.add_objects(_events(unit, 2))
+    batch.add_statement("UPDATE core_orgunit SET name = NULL WHERE id = %s", [unit.pk])  # NOT NULL: refused
+    with pytest.raises(DatabaseError), transaction.atomic():
+        batch.run()
+    assert not OrgUnitEvent.objects.exists() and OrgUnit.objects.get(pk=unit.pk).name == "Trường F"

@@ -6,10 +6,13 @@ and the code, the dossier, its files, its first event, the fee bill and the audi
 transaction: a refusal stores nothing and gives the day's sequence number back. The applicant is told the code and
 the tracking link only after the transaction commits.
 
-Cost: a submission reads the applicant's children once (one policy-scoped query, with pupil, person and school) and
-passes them to the pupil check, the prefill and the form validation; the receiving unit and its desk come from one
-query. Inside the transaction the rows are written first and the code (the unit's sequence row lock) and the audit
-event (the chain head lock) are taken last, so concurrent submissions queue on those locks only briefly."""
+Cost: a submission reads the applicant's person and children once (``prefill.applicant_records``: the
+guardian-link policy chooses the links, one statement reads them with pupil, school and class) and passes them to
+the pupil check, the prefill and the form validation; the procedure in force and the receiving desk come from the
+reference cache. Inside the transaction the day's number is taken first (the unit's sequence row stays locked to the
+commit), the dossier is inserted with it, and everything that needs nothing back — files, first event, the audit
+event with the chain head's move, the applicant's notices — goes as one ``WriteBatch`` (one statement on
+PostgreSQL)."""
 
 from __future__ import annotations
 

@@ -25,7 +25,6 @@ __all__ = [
     "ConsoleSmsBackend",
     "LocmemSmsBackend",
     "SmsBackend",
-    "notify_applicant",
     "queue_for_applicant",
     "send_sms",
     "sms_backend",
@@ -54,21 +53,6 @@ def _send(channel: str, recipient: str, subject: str, body: str, code: str) -> b
         log.exception("Could not send %s about dossier %s", channel, code)
         return False
     return True
-
-
-def notify_applicant(dossier: Dossier, subject: str, body: str) -> list[DossierNotification]:
-    """Send ``subject``/``body`` to the applicant by e-mail and SMS (whichever they gave) and keep a copy.
-
-    Call it after the transaction commits (``transaction.on_commit``): a message must never announce a change
-    that was rolled back. A failing gateway is logged, not raised: the dossier's state is already stored.
-    """
-    sent = [
-        DossierNotification(dossier=dossier, channel=channel, recipient=recipient, subject=subject[:255], body=body)
-        for channel, recipient in _targets(dossier)
-        if _send(channel, recipient, subject, body, dossier.code)
-    ]
-    # One insert for both copies (this runs after the dossier's commit, in a transaction of its own).
-    return DossierNotification.objects.bulk_create(sent)
 
 
 def queue_for_applicant(

@@ -274,8 +274,7 @@ def _apply(actor: Actor, dossier_id: int, step: Step, *, now: dt.datetime | None
             },
             reason=note[:500],
         )
-        event_id = event.pk
-        transaction.on_commit(lambda: _notify(event_id))
+        _queue_notices(dossier, event)
     return event
 
 
@@ -293,19 +292,23 @@ _MESSAGES = {
 }
 
 
-def _notify(event_id: int) -> None:
-    event = DossierEvent.objects.select_related("dossier__procedure", "to_user").get(pk=event_id)
-    dossier = event.dossier
+def _queue_notices(dossier: Dossier, event: DossierEvent) -> None:
+    """The step's notices: the applicant's copy is written in the step's transaction and sent once it commits
+    (``notifications.queue_for_applicant``: it exists if and only if the step does, a refused message is marked not
+    delivered); the staff member a dossier is handed to is e-mailed after the commit."""
     due = timezone.localtime(dossier.due_at).strftime("%H:%M %d/%m/%Y") if dossier.due_at else "—"
     if event.action in (A.ASSIGN, A.HAND_OVER):
-        notifications.notify_staff(
-            event.to_user,
-            _("Hồ sơ %(code)s được chuyển đến anh/chị xử lý") % {"code": dossier.code},
-            _("Hồ sơ %(code)s (%(procedure)s) được chuyển đến anh/chị xử lý; hạn trả kết quả %(due)s. %(note)s")
-            % {"code": dossier.code, "procedure": dossier.procedure.name, "due": due, "note": event.note},
-        )
+        subject = _("Hồ sơ %(code)s được chuyển đến anh/chị xử lý") % {"code": dossier.code}
+        body = _("Hồ sơ %(code)s (%(procedure)s) được chuyển đến anh/chị xử lý; hạn trả kết quả %(due)s. %(note)s") % {
+            "code": dossier.code,
+            "procedure": dossier.procedure.name,
+            "due": due,
+            "note": event.note,
+        }
+        to_user = event.to_user
+        transaction.on_commit(lambda: notifications.notify_staff(to_user, subject, body))
     template = _MESSAGES.get(DossierAction(event.action)) if event.action else None
     if template is None:
         return
     body = str(template) % {"code": dossier.code, "due": due, "note": event.note}
-    notifications.notify_applicant(dossier, _("Hồ sơ %(code)s") % {"code": dossier.code}, body)
+    notifications.queue_for_applicant(dossier, _("Hồ sơ %(code)s") % {"code": dossier.code}, body)

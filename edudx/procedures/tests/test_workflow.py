@@ -289,6 +289,55 @@ def test_every_step_is_audited_and_notifies_the_applicant_after_commit(
     assert "Không thuộc thẩm quyền" in mail.outbox[0].body
 
 
+def test_a_step_notice_is_kept_in_its_transaction_and_sent_after_commit(
+    world, staff, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from edudx.core.sms import LocmemSmsBackend
+
+    _leader, desk = staff
+    dossier = make_dossier(world)
+    LocmemSmsBackend.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run(desk, dossier, A.REQUEST_COMPLETION, K.DESK, at=local(2026, 3, 4, 9, 0), note="Thiếu học bạ")
+    copies = list(dossier.notifications.order_by("channel"))
+    assert [c.channel for c in copies] == ["email", "sms"] and all("Thiếu học bạ" in c.body for c in copies)
+    assert not mail.outbox and not LocmemSmsBackend.outbox  # nothing leaves before the commit
+    for callback in callbacks:
+        callback()
+    assert [m.to for m in mail.outbox] == [["phuhuynh@example.vn"]] and len(LocmemSmsBackend.outbox) == 1
+
+
+def test_a_rolled_back_step_leaves_no_notice_and_a_refused_one_is_marked(
+    world, staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from edudx.procedures import notifications
+
+    _leader, desk = staff
+    dossier = make_dossier(world)
+
+    def broken(**kwargs):
+        raise RuntimeError("audit down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(workflow.audit, "record", broken)
+        with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
+            run(desk, dossier, A.REFUSE, K.DESK, at=local(2026, 3, 4, 9, 0), note="Không thuộc thẩm quyền")
+    assert not dossier.notifications.exists() and not mail.outbox
+    assert Dossier.objects.get(pk=dossier.pk).state == S.SUBMITTED
+
+    def refuse(phone, text):
+        raise OSError("gateway down")
+
+    monkeypatch.setattr(notifications, "send_sms", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        run(desk, dossier, A.REFUSE, K.DESK, at=local(2026, 3, 4, 9, 5), note="Không thuộc thẩm quyền")
+    assert dict(dossier.notifications.values_list("channel", "delivered")) == {"email": True, "sms": False}
+
+
 def test_shift_for_pause_matches_deadline_for_without_extension():
     from edudx.procedures.workdays import WorkCalendar, deadline_for
 

@@ -41,7 +41,7 @@ from ..selectors.catalogue import procedure_of as version_procedure
 from ..selectors.catalogue import version_in_force
 from ..services import counter as counter_services
 from ..services import results as services
-from ..services.submission import components_to_upload
+from ..services.submission import components_to_scan_at_counter
 from ..services.workflow import procedure_of
 
 __all__ = ["ROUTES", "urlpatterns"]
@@ -258,7 +258,7 @@ class CounterIntakeApi(APIView):
         procedure = version_procedure(version)
         files = {
             component.name: request.FILES.getlist(f"file_{index}")
-            for index, component in enumerate(components_to_upload(procedure))
+            for index, component in enumerate(components_to_scan_at_counter(procedure))
             if request.FILES.getlist(f"file_{index}")
         }
         student = str(request.data.get("student") or "")

@@ -149,16 +149,28 @@ def _choose_unit(
     return unit, desk
 
 
+def components_to_scan_at_counter(procedure: Procedure) -> list[Any]:
+    """At the counter the paper application (đơn, tờ khai) is scanned too, so that the whole dossier is digitised:
+    the components an applicant uploads online first (their positions stay those of ``components_to_upload``),
+    then the application. Its scan is optional: the desk officer types the form in."""
+    return components_to_upload(procedure) + [
+        c for c in procedure.components if c.form != ComponentForm.SHOWN and is_application_component(procedure, c.name)
+    ]
+
+
 def _check_files(
     procedure: Procedure,
     definition: FormDefinition | None,
     files: Mapping[str, Sequence[Any]],
     reused: set[str],
     problems: dict[str, list[str]],
+    *,
+    counter: bool = False,
 ) -> dict[str, list[CheckedFile]]:
     """Every uploaded file checked, by component name (or FILE field key); missing required components noted."""
     file_fields = {f.key for f in definition.fields if f.type == FieldType.FILE} if definition else set()
-    known = {c.name for c in components_to_upload(procedure)} | file_fields
+    given = components_to_scan_at_counter(procedure) if counter else components_to_upload(procedure)
+    known = {c.name for c in given} | file_fields
     checked: dict[str, list[CheckedFile]] = {}
     total = 0
     for name, uploads in files.items():
@@ -277,7 +289,7 @@ def submit_dossier(
         )
     reused &= reusable
 
-    checked = _check_files(procedure, definition, files, reused, problems)
+    checked = _check_files(procedure, definition, files, reused, problems, counter=counter)
     cleaned: dict[str, Any] = {}
     if definition is not None:
         for f in definition.fields:

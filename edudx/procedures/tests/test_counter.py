@@ -127,6 +127,35 @@ def test_reused_component_is_flagged_not_scanned(world, sealed_unit):  # noqa: F
     assert AuditEvent.objects.get(action="dossier.counter_intake").after["reused"] == [SUMMARY]
 
 
+def test_the_paper_application_is_scanned_too_at_the_counter(world, sealed_unit):  # noqa: F811
+    """At the counter the paper đơn of a procedure with an online form is scanned and signed like the other
+    components (optional: the officer typed the form in); online the form stands for it and it is not offered."""
+    from edudx.procedures.catalogue_store import procedure_from_data
+    from edudx.procedures.selectors.catalogue import version_in_force
+    from edudx.procedures.services.submission import components_to_scan_at_counter, components_to_upload
+
+    application = "Đơn xin chuyển trường"
+    procedure = procedure_from_data(version_in_force(TRANSFER, dt.date(2026, 3, 4)).data)
+    online = [c.name for c in components_to_upload(procedure)]
+    at_counter = [c.name for c in components_to_scan_at_counter(procedure)]
+    assert application not in online and at_counter == [*online, application]  # the others keep their positions
+    pupil = world.school1.students_a[0]
+    dossier = services.counter_intake(
+        actor=desk_actor(world),
+        procedure_key=TRANSFER,
+        unit=world.authority,
+        form_data=transfer_form(world),
+        files={application: [scan("don", "PNG")]},
+        applicant_name="Nguyễn Văn Bình",
+        applicant_phone="0912345678",
+        student_id=pupil.pk,
+        reused_components=[SUMMARY],
+    )
+    scanned = dossier.files.get(component=application)
+    assert scanned.digitised and scanned.signed and verify_pdf(bytes(scanned.content), trust_roots()).valid
+    assert AuditEvent.objects.get(action="dossier.counter_intake").after["digitised"] == [application]
+
+
 def _nothing_stored(world) -> None:
     assert not Dossier.objects.exists()
     assert not DossierFile.objects.exists()

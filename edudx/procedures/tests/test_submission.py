@@ -341,3 +341,12 @@ def test_a_notice_the_gateway_refuses_is_marked_not_delivered(
     delivered = dict(DossierNotification.objects.filter(dossier=dossier).values_list("channel", "delivered"))
     assert delivered == {"email": True, "sms": False}
     assert Dossier.objects.filter(pk=dossier.pk).exists()  # a gateway outage never undoes the submission
+
+
+def test_online_the_form_is_the_application_and_its_scan_is_not_taken(world, guardian):
+    """The paper đơn is scanned only at the counter: online the form stands for it, and a file sent under its name
+    is refused by name with nothing stored."""
+    upload = SimpleUploadedFile("don.png", png_bytes(), content_type="image/png")
+    with pytest.raises(ValidationFailed) as caught:
+        submit_transfer(world, guardian, files={"Đơn xin chuyển trường": [upload]})
+    assert "Đơn xin chuyển trường" in caught.value.message and nothing_stored()

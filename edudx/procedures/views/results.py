@@ -45,7 +45,7 @@ from ..models import Dossier, DossierFile, ProcedureVersion
 from ..selectors import results as selectors
 from ..services import counter as counter_services
 from ..services import results as services
-from ..services.submission import components_to_upload
+from ..services.submission import components_to_scan_at_counter, is_application_component
 from ..states import ActorKind
 
 __all__ = [
@@ -251,7 +251,7 @@ def counter_intake(request: HttpRequest) -> HttpResponseBase:
             posted, _prefilled = prefill_rules.merge(definition, posted, known)
         files = {}
         reused = []
-        for index, component in enumerate(components_to_upload(procedure)):
+        for index, component in enumerate(components_to_scan_at_counter(procedure)):
             if component.name in reusable and request.POST.get(f"reused_{index}"):
                 reused.append(component.name)
                 continue
@@ -311,11 +311,11 @@ def counter_intake(request: HttpRequest) -> HttpResponseBase:
                     name=c.name,
                     form_label=c.form.label,
                     count=c.count,
-                    required=c.required,
+                    required=c.required and not is_application_component(procedure, c.name),
                     reusable=c.name in reusable,
                     reused=c.name in reusable and (request.method != "POST" or bool(request.POST.get(f"reused_{i}"))),
                 )
-                for i, c in enumerate(components_to_upload(procedure))
+                for i, c in enumerate(components_to_scan_at_counter(procedure))
             ],
             "applicant": {
                 key: request.POST.get(key, "")

@@ -105,13 +105,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters bound by the server, and a statement run a few times on a connection prepared there: the busy
     # reads (a policy-scoped query joins six tables) are then planned once per connection instead of on every
-    # request — planning was most of their time. Behind a pooler in transaction mode without prepared-statement
-    # support (PgBouncer < 1.21), set DB_PREPARE_THRESHOLD=0 to turn preparing off.
+    # request — planning was most of their time. DB_PREPARE_THRESHOLD=0 goes back to Django's default (parameters
+    # bound in the client, nothing prepared): behind a pooler in transaction mode without prepared-statement
+    # support (PgBouncer < 1.21), or should a query meet a limit of server-side binding.
     _prepare_threshold = env_int("DB_PREPARE_THRESHOLD", 5)
-    DATABASES["default"]["OPTIONS"] = {
-        "server_side_binding": True,
-        "prepare_threshold": _prepare_threshold if _prepare_threshold > 0 else None,
-    }
+    if _prepare_threshold > 0:
+        DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": _prepare_threshold}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

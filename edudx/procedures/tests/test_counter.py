@@ -105,19 +105,23 @@ def test_intake_signs_every_scan_and_receives_at_once(world, sealed_unit):  # no
     assert audit.after["digitised"] == list(CORRECTION_PARTS) and audit.after["received"] is True
 
 
-def test_reused_component_is_flagged_not_scanned(world, sealed_unit):  # noqa: F811
-    pupil = world.school1.students_a[0]
-    dossier = services.counter_intake(
-        actor=desk_actor(world),
+def transfer_intake(world, files):
+    """A school transfer typed in at the counter for the first pupil, its results summary reused."""
+    return intake(
+        world,
         procedure_key=TRANSFER,
-        unit=world.authority,
         form_data=transfer_form(world),
-        files={},
+        files=files,
         applicant_name="Nguyễn Văn Bình",
         applicant_phone="0912345678",
-        student_id=pupil.pk,
+        student_id=world.school1.students_a[0].pk,
         reused_components=[SUMMARY],
     )
+
+
+def test_reused_component_is_flagged_not_scanned(world, sealed_unit):  # noqa: F811
+    pupil = world.school1.students_a[0]
+    dossier = transfer_intake(world, {})
     assert dossier.state == DossierState.SUBMITTED and dossier.student_id == pupil.pk
     rows = list(dossier.files.filter(role=FileRole.COMPONENT))
     assert len(rows) == 1 and rows[0].component == SUMMARY
@@ -139,18 +143,7 @@ def test_the_paper_application_is_scanned_too_at_the_counter(world, sealed_unit)
     online = [c.name for c in components_to_upload(procedure)]
     at_counter = [c.name for c in components_to_scan_at_counter(procedure)]
     assert application not in online and at_counter == [*online, application]  # the others keep their positions
-    pupil = world.school1.students_a[0]
-    dossier = services.counter_intake(
-        actor=desk_actor(world),
-        procedure_key=TRANSFER,
-        unit=world.authority,
-        form_data=transfer_form(world),
-        files={application: [scan("don", "PNG")]},
-        applicant_name="Nguyễn Văn Bình",
-        applicant_phone="0912345678",
-        student_id=pupil.pk,
-        reused_components=[SUMMARY],
-    )
+    dossier = transfer_intake(world, {application: [scan("don", "PNG")]})
     scanned = dossier.files.get(component=application)
     assert scanned.digitised and scanned.signed and verify_pdf(bytes(scanned.content), trust_roots()).valid
     assert AuditEvent.objects.get(action="dossier.counter_intake").after["digitised"] == [application]
@@ -231,6 +224,7 @@ def test_counter_page_with_pupil_lookup_and_prefill(world, sealed_unit):  # noqa
     assert pupil.person.full_name in found.content.decode()
     chosen = client.get(url, {"procedure": TRANSFER, "student": pupil.pk}).content.decode()
     assert 'data-testid="chosen-student"' in chosen and 'value="Trường THCS Một"' in chosen
+    assert '<option value="6" selected>Lớp 6</option>' in chosen  # the pupil's grade, chosen in its list
 
     form = transfer_form(world)
     form.update(

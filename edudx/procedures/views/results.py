@@ -178,7 +178,8 @@ def _field_rows(
     for f in definition.fields:
         if f.type in (FieldType.STUDENT, FieldType.FILE):
             continue  # the pupil is chosen above; files are the components below
-        value = shown.get(f.key, values.get(f.key, ""))
+        # A choice is selected by its stored value; ``shown`` is the text a page shows (a masked number, a date).
+        value = values.get(f.key, "") if f.type == FieldType.CHOICE else shown.get(f.key, values.get(f.key, ""))
         rows.append(
             FieldRow(
                 key=f.key,

@@ -17,7 +17,7 @@ from django.utils import timezone
 from edudx.core.api import Actor, OrgUnit, policy_for
 from edudx.core.rules import mask_personal_id
 
-from ..forms_schema import FieldType, FormDefinition, normalise_phone
+from ..forms_schema import FieldType, FormDefinition, FormField, normalise_phone
 from ..models import Dossier, DossierEvent, DossierFile, DossierNotification, FileRole, ProcedureVersion, ServiceDesk
 from ..states import DossierAction, DossierState
 
@@ -113,24 +113,26 @@ def open_request(dossier: Dossier) -> DossierEvent | None:
     )
 
 
+def answer_text(f: FormField, value: Any) -> str:
+    """One stored answer as a page shows it: a personal ID number masked, a date as dd/mm/yyyy, a choice by its
+    label."""
+    text = "" if value is None else str(value)
+    if f.type == FieldType.PERSONAL_ID:
+        return mask_personal_id(text)
+    if f.type == FieldType.DATE and len(text) == 10 and text[4] == "-":
+        return f"{text[8:10]}/{text[5:7]}/{text[0:4]}"
+    if f.type == FieldType.CHOICE:
+        return next((str(c.label) for c in f.choices if c.value == text), text)
+    return text
+
+
 def form_answers(definition: FormDefinition | None, form_data: dict[str, Any]) -> list[tuple[str, str]]:
-    """(label, text) of a dossier's form for display; personal ID numbers masked."""
+    """(label, text) of a dossier's answered fields for display (``answer_text``)."""
     if definition is None:
         return [(key, str(value)) for key, value in form_data.items()]
-    rows: list[tuple[str, str]] = []
-    for f in definition.fields:
-        value = form_data.get(f.key)
-        if value in (None, ""):
-            continue
-        text = str(value)
-        if f.type == FieldType.PERSONAL_ID:
-            text = mask_personal_id(text)
-        elif f.type == FieldType.DATE and len(text) == 10 and text[4] == "-":
-            text = f"{text[8:10]}/{text[5:7]}/{text[0:4]}"
-        elif f.type == FieldType.CHOICE:
-            text = next((c.label for c in f.choices if c.value == text), text)
-        rows.append((f.label, text))
-    return rows
+    return [
+        (f.label, answer_text(f, form_data[f.key])) for f in definition.fields if form_data.get(f.key) not in (None, "")
+    ]
 
 
 def masked_name(name: str) -> str:

@@ -25,12 +25,13 @@ from edudx.core.api import ROLE_CAPABILITIES, Actor, DomainError, RoleAssignment
 from edudx.core.rules import mask_personal_id
 
 from ..catalogue import ComponentForm
-from ..forms_schema import FieldType, definition_from_data
+from ..forms_schema import definition_from_data
 from ..models import Dossier, DossierEvent, DossierFile, FileRole
 from ..states import CLOCK_PAUSED_STATES, CLOCK_RUNNING_STATES, ActorKind, DossierAction, DossierState
 from ..timeliness import Assessment, DossierHistory, Extension, SupplementRequest, assess
 from ..workdays import VIETNAM_TIMEZONE, WorkCalendar, next_working_day
 from .calendar import work_calendar
+from .citizen import answer_text
 
 S = DossierState
 A = DossierAction
@@ -220,7 +221,8 @@ class FormRow:
 
 
 def form_rows(dossier: Dossier) -> list[FormRow]:
-    """The application form as label/value lines; personal ID numbers masked (the full number is not shown)."""
+    """The application form as label/value lines, every field of the form (an unanswered one empty), shown as the
+    applicant sees them (``citizen.answer_text``: personal ID numbers masked, dates dd/mm/yyyy, choices by label)."""
     data = dossier.form_data or {}
     definition_data = (dossier.procedure.data or {}).get("application_form")
     rows: list[FormRow] = []
@@ -235,14 +237,7 @@ def form_rows(dossier: Dossier) -> list[FormRow]:
                 if form_field.key not in data:
                     continue
                 seen.add(form_field.key)
-                value = data[form_field.key]
-                if form_field.type == FieldType.PERSONAL_ID:
-                    shown = mask_personal_id(str(value or ""))
-                elif form_field.type == FieldType.CHOICE:
-                    shown = next((c.label for c in form_field.choices if c.value == value), str(value or ""))
-                else:
-                    shown = "" if value is None else str(value)
-                rows.append(FormRow(form_field.label, shown))
+                rows.append(FormRow(form_field.label, answer_text(form_field, data[form_field.key])))
     for key, value in data.items():
         if key not in seen:
             shown = mask_personal_id(str(value)) if "personal_id" in key else str(value)

@@ -126,6 +126,8 @@ def test_stale_form_answers_409_with_a_clear_message(world, clients):
 def test_detail_masks_the_personal_id_and_previews_files(world, clients):
     _lead, desk = clients
     dossier = make_dossier(world)
+    dossier.form_data = {**dossier.form_data, "student_date_of_birth": "2014-03-01", "current_grade": "6"}
+    dossier.save(update_fields=["form_data"])
     row = DossierFile.objects.create(
         dossier=dossier, role=FileRole.COMPONENT, component="Đơn", filename="anh.png", content_type="image/png",
         size=8, sha256="0" * 64, content=b"\x89PNG\r\n\x1a\n",
@@ -134,6 +136,8 @@ def test_detail_masks_the_personal_id_and_previews_files(world, clients):
     body = page.content.decode()
     assert page.status_code == 200
     assert "079314000123" not in body and "•••••••••123" in body
+    # Shown as the applicant sees them: the date as dd/mm/yyyy, the choice by its label.
+    assert "01/03/2014" in body and "2014-03-01" not in body and "Lớp 6" in body
     assert 'data-testid="action-receive"' in body and 'data-testid="action-approve"' not in body
     preview = desk.get(reverse("procedures:desk_file", args=[dossier.pk, row.pk]), {"inline": "1"})
     assert preview.status_code == 200 and preview["Content-Disposition"].startswith("inline")

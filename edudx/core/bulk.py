@@ -110,16 +110,9 @@ def insert_object(obj: Model) -> None:
     receiver: the busiest inserts, where the ORM's insert compiler costs more than the row."""
     meta = obj._meta
     assert meta.auto_field is not None and obj.pk is None, "an instance with an automatic id, not yet stored"
-    fields = [f for f in meta.concrete_fields if f is not meta.auto_field]
-    obj._prepare_related_fields_for_save(operation_name="insert_object")  # type: ignore[attr-defined]
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.auto_field.column)}"
-    )
+    sql, params = _few_rows_insert(*_object_rows([obj]))
     with connection.cursor() as cursor:
-        cursor.execute(sql, values)
+        cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(meta.auto_field.column)}", params)
         (obj.pk,) = cursor.fetchone()
     obj._state.adding = False
     obj._state.db = connection.alias

@@ -176,7 +176,7 @@ _EVENT_COLUMNS = (
 def record_many(events: list[dict[str, Any]], *, batch: WriteBatch | None = None) -> int:
     """Append many events in one locked transaction (bulk imports); each dict takes ``record``'s
     keyword arguments. Digests are computed exactly as ``record`` does (same ``_content``), so
-    ``verify_chain`` holds. The rows go in as one prepared INSERT run for every row, and the chain
+    ``verify_chain`` holds. The rows go in through ``bulk.insert_rows`` (or the caller's ``WriteBatch``), and the chain
     head is read and locked with one ``SELECT … FOR UPDATE`` and moved with one ``UPDATE``: building
     10,000 model instances and compiling them through ``bulk_create`` costs several times the write
     itself, and a class's computation appends a single event as often as thousands.

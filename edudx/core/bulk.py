@@ -79,7 +79,7 @@ class WriteBatch:
         self.parts: list[tuple[str, list[Any]]] = []
 
     def add_objects(self, objs: Sequence[Model]) -> None:
-        """Unsaved instances of one model (as ``insert_objects``), a few at most."""
+        """Unsaved instances of one model (prepared as ``insert_objects`` prepares them), as one INSERT."""
         if objs:
             self.add_rows(*_object_rows(objs))
 

@@ -110,7 +110,7 @@ def _current_membership(actor: Actor, student: Student) -> ClassMembership | Non
         policy_for(ClassMembership)
         .visible(actor, queryset=ClassMembership.objects.filter(student=student, left_on__isnull=True))
         .select_related("school_class__grade")
-        .order_by("-joined_on", "-id")  # as child_records orders them
+        .order_by("-joined_on", "-id")  # as applicant_records orders them
         .first()
     )
 
@@ -133,7 +133,7 @@ def _put(prefill: Prefill, key: str, value: Any, shown: str | None = None) -> No
 @dataclass(frozen=True)
 class ChildRecord:
     """One of the applicant's children as a submission needs them: the pupil, their school and current class, and
-    how the applicant is related to them — read for all children in one query (``child_records``)."""
+    how the applicant is related to them — read for all children in one query (``applicant_records``)."""
 
     student_id: int
     moet_code: str
@@ -239,11 +239,6 @@ def applicant_records(actor: Actor) -> ApplicantRecords:
     return ApplicantRecords(person, list(records.values()))
 
 
-def child_records(actor: Actor) -> list[ChildRecord]:
-    """The actor's children with their current class (``applicant_records``)."""
-    return applicant_records(actor).children
-
-
 def record_of_student(student: Student) -> ChildRecord:
     """A pupil as a record: who and which school, no relation and no class (the pupil the desk found at the
     counter; a page adds what its guardian link and membership say)."""
@@ -262,7 +257,7 @@ def record_of_student(student: Student) -> ChildRecord:
 
 
 def _record_of_link(actor: Actor, link: GuardianLink) -> ChildRecord:
-    """What ``child_records`` gives for one child, from a link the pages already read (and its current class)."""
+    """What ``applicant_records`` gives for one child, from a link the pages already read (and its current class)."""
     membership = _current_membership(actor, link.student)
     klass = membership.school_class if membership is not None else None
     return replace(
@@ -286,7 +281,7 @@ def resolve(
     child: ChildRecord | None = None,
     person: PersonRecord | None = None,
 ) -> Prefill:
-    """Every prefill source known for ``actor`` and one of their children: ``child`` as ``child_records`` read it,
+    """Every prefill source known for ``actor`` and one of their children: ``child`` as ``applicant_records`` read it,
     or ``student`` (which must be one of their children; ``links``: the actor's ``guardian_links`` when the caller
     already read them). ``person``: the actor's own person as ``applicant_records`` read it (else it is read)."""
     prefill = Prefill()

@@ -6,10 +6,11 @@ scores per subject sheet (two aggregate queries per class, scored and comment sh
 and levels from the exact sums in whole score steps (``rules.StepRules``, the Decimal rules' answers), and a sheet
 holding a value the sums cannot stand for is read cell by cell and goes through the Decimal rules, which refuse
 what they refuse. TT27 sheets are read cell by cell. The class's small reads are compiled once per process
-(``_Read``) and rows are written with one prepared statement (SQLite) or ``COPY`` (PostgreSQL); only the rows that changed are written. It stores one ``SubjectResult`` per student and subject and one ``YearResult`` per
-student, each explaining its decision in ``details``. With semester I locked alone only the semester-I fields are
-filled; the year fields need both semesters locked. Computing is idempotent (same cells, same rows, no audit event
-for an unchanged student) and all-or-nothing.
+(``_Read``) and rows are written through ``core.bulk.insert_rows`` (a prepared INSERT, or ``COPY`` on PostgreSQL);
+only the rows that changed are written. It stores one ``SubjectResult`` per student and subject and one
+``YearResult`` per student, each explaining its decision in ``details``. With semester I locked alone only the
+semester-I fields are filled; the year fields need both semesters locked. Computing is idempotent (same cells, same
+rows, no audit event for an unchanged student) and all-or-nothing.
 
 After the year results: re-assessment (``record_retest``, TT22 Điều 14 / TT27 re-test replacing the end-of-year
 test), the re-evaluation of rèn luyện after summer training (``record_summer_conduct``, TT22 Điều 13), the

@@ -245,7 +245,9 @@ class CounterIntakeApi(APIView):
                     ),
                     "receive_now": serializers.BooleanField(required=False),
                     "file_0": serializers.FileField(
-                        required=False, help_text="bản quét thành phần thứ 0; file_1… cho các thành phần sau"
+                        required=False,
+                        help_text="bản quét thành phần thứ 0; file_1… cho các thành phần sau, đơn (tờ khai) của thủ tục có tờ khai"
+                        " trực tuyến đứng cuối, không bắt buộc",
                     ),
                 },
             )

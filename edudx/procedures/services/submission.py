@@ -261,8 +261,8 @@ def submit_dossier(
     data = dict(form_data)
     pupil_key = prefill.student_field(definition)
     moet_code = str(data.get(pupil_key) or "").strip() if pupil_key else ""
-    # The applicant's children with their classes, read once (through the registry's policy) for the pupil, the
-    # prefill and the form.
+    # The applicant's own person and children with their classes, read once (the guardian-link policy chooses the
+    # links) for the pupil, the prefill and the form.
     applicant_records = None if counter else prefill.applicant_records(actor)
     children = applicant_records.children if applicant_records is not None else []
     student, student_problems = _student_for(

@@ -113,7 +113,7 @@ def test_child_records_in_one_query_prefill_as_the_pages_do(world, guardian, dja
     actor.grants, actor.person_id  # the actor's own rows, read by every request
     pupil = world.school1.students_a[0]
     with django_assert_num_queries(1):
-        records = prefill.child_records(actor)
+        records = prefill.applicant_records(actor).children
     assert [r.student_id for r in records] == [s.pk for s in prefill.children_of(actor)]
     record = next(r for r in records if r.student_id == pupil.pk)
     assert record.school_path == pupil.school.path and record.class_name == world.school1.class_a.name
@@ -150,7 +150,7 @@ def test_child_records_take_no_class_of_another_school(world, guardian):
     pupil = world.school1.students_a[0]
     ClassMembership.objects.filter(student=pupil).update(left_on=dt.date(2025, 12, 31))
     ClassMembership.objects.create(student=pupil, school_class=world.school2.class_a, joined_on=dt.date(2026, 1, 5))
-    record = next(r for r in prefill.child_records(Actor(guardian)) if r.student_id == pupil.pk)
+    record = next(r for r in prefill.applicant_records(Actor(guardian)).children if r.student_id == pupil.pk)
     assert (record.class_name, record.grade_code) == ("", "")
     assert "student.current_class" not in prefill.resolve(Actor(guardian), child=record).values
 
